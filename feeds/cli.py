@@ -1,0 +1,72 @@
+"""The command line (SPEC §7): serve, check. Errors become exit codes here.
+
+Exit codes: 0 success, 1 errors in the posts or the run, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feeds.errors import ConfigError, FeedsError, PostError, Severity
+from feeds.library import Library, Options
+
+_POSTS = click.option("--posts", type=click.Path(path_type=Path), default=None,
+                      help="posts folder (default: $FEEDS_POSTS or ./posts)")
+_BASE_URL = click.option("--base-url", default=None,
+                         help="public base URL (default: $FEEDS_BASE_URL, _blog.md link, "
+                         "else the bind address)")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="feeds")
+def main() -> None:
+    """feeds: a folder of posts served as RSS, Atom and JSON Feed."""
+
+
+def _library(options: Options) -> Library:
+    try:
+        return Library(options)
+    except ConfigError as exc:
+        click.echo(f"_blog.md: error: {exc}", err=True)
+    except PostError as exc:
+        click.echo(str(exc), err=True)
+    except FeedsError as exc:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@_POSTS
+def check(posts: Path | None) -> None:
+    """Read every file; print problems and a summary; exit 1 on any error."""
+    library = _library(Options.from_environ(posts=posts))
+    problems = sorted(library.problems, key=lambda p: (p.path, p.line or 0, p.message))
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"{len(library.loaded.posts)} posts, {errors} errors, {warnings} warnings")
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@_POSTS
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to bind")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@_BASE_URL
+def serve(posts: Path | None, host: str, port: int, workers: int, base_url: str | None) -> None:
+    """Serve the blog with gunicorn (the production server)."""
+    from feeds.server import run  # gunicorn and flask only when serving
+
+    bind_host = f"[{host}]" if ":" in host else host
+    options = Options.from_environ(posts=posts, base_url=base_url,
+                                   fallback_url=f"http://{bind_host}:{port}/")
+    _library(options)  # fail fast, with the message, before any worker starts
+    run(options, f"{bind_host}:{port}", workers)
+
+

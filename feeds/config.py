@@ -1,0 +1,192 @@
+"""Settings (SPEC §3): one declarative table, read from the command line, the
+environment, `_blog.md` and defaults, in that order of precedence.
+
+Every value is checked here, before the blog is loaded; a bad one stops
+start-up with a ConfigError naming the setting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from feeds.errors import ConfigError
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_AUTHORITY = re.compile(r"^(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+$|^[^@\s]+@[A-Za-z0-9.-]+$")
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be text, not {value!r} (quote it in YAML)")
+    return value.strip()
+
+
+def plain_url(value: object) -> str:
+    """An absolute http(s) URL, as written."""
+    text = _text(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{text!r} is not an absolute http(s) URL")
+    return text
+
+
+def url(value: object) -> str:
+    """An absolute http(s) base URL, with a trailing slash."""
+    text = plain_url(value)
+    return text if text.endswith("/") else text + "/"
+
+
+def _count(minimum: int) -> Callable[[object], int]:
+    def check(value: object) -> int:
+        number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+        if isinstance(number, bool) or not isinstance(number, int) or number < minimum:
+            raise ValueError(f"must be a whole number of at least {minimum}, not {value!r}")
+        return number
+    return check
+
+
+def _timezone(value: object) -> str:
+    name = _text(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name!r} is not an IANA time zone such as Europe/Oslo") from exc
+    return name
+
+
+def _choice(*choices: str) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        text = _text(value).upper()
+        if text not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, not {value!r}")
+        return text
+    return check
+
+
+def _pattern(regex: re.Pattern[str], what: str) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        text = _text(value)
+        if not regex.match(text):
+            raise ValueError(f"{text!r} is not {what}")
+        return text
+    return check
+
+
+def _text_list(value: object) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"must be a list of text, not {value!r}")
+    return tuple(_text(item) for item in items if not isinstance(item, str) or item.strip())
+
+
+def _url_list(value: object) -> tuple[str, ...]:
+    return tuple(plain_url(item) for item in _text_list(value))
+
+
+def _authors(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("must be a mapping of author id to {name, email, uri, aliases}")
+    return value
+
+
+def _any(value: object) -> object:
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, checker and help text."""
+
+    name: str
+    default: object
+    check: Callable[[object], object]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("title", None, _text, "blog title (default: the posts folder's name)"),
+    Setting("link", None, url, "the public base URL, e.g. https://blog.example.org/"),
+    Setting("description", None, _text, "one-line description (default: the About "
+            "text's first paragraph)"),
+    Setting("language", "en", _pattern(_LANGUAGE, "a BCP 47 language tag"), "BCP 47 tag"),
+    Setting("timezone", "UTC", _timezone, "IANA zone for dates written without one"),
+    Setting("date_order", "MDY", _choice("MDY", "DMY", "YMD"),
+            "MDY, DMY or YMD, for dates like 03/04/2024"),
+    Setting("author", None, _any, "default author of posts that name none"),
+    Setting("authors", {}, _authors, "the author registry: id -> {name, email, uri, aliases}"),
+    Setting("id_authority", None, _pattern(_AUTHORITY, "a domain name or email address"),
+            "authority for tag: ids (default: the host of link)"),
+    Setting("image", None, _text, "logo: a path under posts/ or an absolute URL"),
+    Setting("icon", None, _text, "favicon: a path under posts/ or an absolute URL"),
+    Setting("copyright", None, _text, "rights statement"),
+    Setting("feed_limit", 20, _count(1), "entries in a subscription feed"),
+    Setting("feed_max_bytes", 1_000_000, _count(10_000),
+            "size cap of one feed document; oldest entries are dropped to fit"),
+    Setting("archive_size", 50, _count(1), "entries per archive page"),
+    Setting("cache_seconds", 300, _count(0), "Cache-Control max-age of feeds"),
+    Setting("hub", (), _url_list, "WebSub hub URL(s)"),
+    Setting("chrome", (), _text_list, "extra site-chrome lines to drop from text posts"),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Checked setting values, and where each came from (for messages)."""
+
+    values: Mapping[str, object]
+    origins: Mapping[str, str]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+
+def resolve(
+    front_matter: Mapping[str, object],
+    environ: Mapping[str, str],
+    overrides: Mapping[str, object],
+    lines: Mapping[str, int] | None = None,
+) -> Settings:
+    """Settings from overrides (command line) over FEEDS_* over `_blog.md` over defaults."""
+    values: dict[str, object] = {}
+    origins: dict[str, str] = {}
+    for setting in SETTINGS:
+        raw, origin = _pick(setting.name, front_matter, environ, overrides, lines or {})
+        values[setting.name] = setting.default if raw is None else _check(setting, raw, origin)
+        origins[setting.name] = origin
+    return Settings(values, origins)
+
+
+def _pick(
+    name: str,
+    front_matter: Mapping[str, object],
+    environ: Mapping[str, str],
+    overrides: Mapping[str, object],
+    lines: Mapping[str, int],
+) -> tuple[object, str]:
+    env_name = "FEEDS_" + name.upper()
+    if overrides.get(name) is not None:
+        return overrides[name], "the command line"
+    if environ.get(env_name):
+        return environ[env_name], env_name
+    if name in front_matter:
+        line = lines.get(name)
+        return front_matter[name], f"_blog.md:{line}" if line else "_blog.md"
+    return None, "default"
+
+
+def _check(setting: Setting, raw: object, origin: str) -> object:
+    try:
+        return setting.check(raw)
+    except ValueError as exc:
+        raise ConfigError(setting.name, f"{exc} (from {origin})") from exc
+
+
+def unknown_settings(front_matter: Mapping[str, object]) -> list[str]:
+    """Names in `_blog.md` that are not settings (warned about, not fatal)."""
+    return [name for name in front_matter if name not in BY_NAME]

@@ -1,0 +1,144 @@
+"""Bodies to safe HTML (SPEC §2.2, §5.2).
+
+Markdown goes through a CommonMark renderer, text through a paragraph and link
+pass, and every result through an allowlist sanitiser (nh3) that also makes
+relative URLs absolute. No input can make the HTML unsafe or the XML malformed.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+import lxml.html
+import nh3
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt
+
+from feeds.normalize.text import xml_safe
+
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+TAGS = frozenset(nh3.ALLOWED_TAGS) - {"map", "area"}
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a body lives, for resolving its relative URLs.
+
+    `folder` is the post's folder under posts/ ("" at the top), `page_url` the
+    post's absolute URL, `files_url` the absolute URL of /files/, and `assets`
+    the paths of every asset under posts/.
+    """
+
+    folder: str
+    page_url: str
+    files_url: str
+    assets: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"linkify": True}).enable(
+        ["table", "strikethrough", "linkify"]
+    )
+
+
+@lru_cache(maxsize=1)
+def _linkify() -> LinkifyIt:
+    return LinkifyIt()
+
+
+def render_body(text: str, kind: str, place: Place) -> str:
+    """A post body (`markdown`, `text` or `html`) to sanitised, absolute HTML."""
+    text = xml_safe(text)
+    if kind == "markdown":
+        raw = _markdown().render(text)
+    elif kind == "text":
+        raw = text_to_html(text)
+    else:
+        raw = text
+    return sanitise(raw, place)
+
+
+def text_to_html(text: str) -> str:
+    """Plain text to paragraphs, with URLs made into links."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "\n".join(f"<p>{_link_text(p)}</p>" for p in paragraphs)
+
+
+def _link_text(text: str) -> str:
+    out, at = [], 0
+    for match in _linkify().match(text) or []:
+        out.append(html.escape(text[at:match.index], quote=False))
+        label = html.escape(match.text, quote=False)
+        out.append(f'<a href="{html.escape(match.url)}">{label}</a>')
+        at = match.last_index
+    out.append(html.escape(text[at:], quote=False))
+    return "".join(out)
+
+
+def sanitise(raw: str, place: Place) -> str:
+    """Allowlist sanitising (nh3) with every URL made absolute."""
+    clean: str = nh3.clean(
+        raw,
+        tags=set(TAGS),
+        clean_content_tags={"script", "style"},
+        url_schemes=set(URL_SCHEMES),
+        attribute_filter=_absolutiser(place),
+        link_rel=None,
+        strip_comments=True,
+    )
+    return xml_safe(clean).strip()
+
+
+def _absolutiser(place: Place) -> Callable[[str, str, str], str | None]:
+    def rewrite(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in _URL_ATTRIBUTES:
+            return value
+        return absolute_url(value, place)
+
+    return rewrite
+
+
+def absolute_url(value: str, place: Place) -> str | None:
+    """A URL from a body made absolute: assets to /files/, the rest against the page."""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        return value if parts.scheme.lower() in URL_SCHEMES else None
+    asset = asset_path(parts.path, place)
+    if asset is not None:
+        return place.files_url + quote(asset) + (f"#{parts.fragment}" if parts.fragment else "")
+    return urljoin(place.page_url, value)
+
+
+def asset_path(path: str, place: Place) -> str | None:
+    """The asset under posts/ a relative or root-relative path names, if any."""
+    path = unquote(path)
+    if not path:
+        return None
+    base = "" if path.startswith("/") else place.folder
+    candidate = posixpath.normpath(posixpath.join(base, path.lstrip("/")))
+    if candidate in place.assets:
+        return candidate
+    return path.lstrip("/") if path.lstrip("/") in place.assets else None
+
+
+def first_paragraph_text(fragment: str) -> str:
+    """The text of the first paragraph of sanitised HTML (for summaries)."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for paragraph in root.iter("p"):
+        text = " ".join(paragraph.text_content().split())
+        if text:
+            return text
+    return " ".join(root.text_content().split())

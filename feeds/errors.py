@@ -1,0 +1,72 @@
+"""The one exception tree of feeds, and the problem records `feeds check` prints.
+
+Errors about a file carry its path (relative to the posts folder) and, where
+known, the line. They are translated to HTTP statuses or exit codes only at the
+edges (`feeds.web`, `feeds.cli`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(Enum):
+    """How bad a problem is: errors reject a post, warnings only inform."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One reported problem: `path:line: severity: message`."""
+
+    path: str
+    line: int | None
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity.value}: {self.message}"
+
+
+class FeedsError(Exception):
+    """Root of every error feeds raises on purpose."""
+
+
+class ConfigError(FeedsError):
+    """A bad setting: start-up stops with a message naming the setting."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"setting {setting!r}: {message}")
+        self.setting = setting
+
+
+class PostError(FeedsError):
+    """A post file that cannot be published, with where and why."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def problem(self) -> Problem:
+        """This error as a reportable problem."""
+        return Problem(self.path, self.line, Severity.ERROR, self.message)
+
+    def __str__(self) -> str:
+        return str(self.problem())
+
+
+class FieldError(FeedsError):
+    """A bad value, raised by pure normalisation code that knows no file.
+
+    The caller that knows the file turns it into a `PostError`.
+    """
+
+
+class NotFound(FeedsError):
+    """An address that names nothing we publish."""

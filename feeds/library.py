@@ -1,0 +1,181 @@
+"""The blog in memory: loads the posts folder, indexes what is published.
+
+A `Library` reads the folder once (`load`), keeps every good post and every
+problem, and hands out `Snapshot`s: what is published at a given moment, newest
+first, with a version that changes when, and only when, the published content
+changes (a post added or edited, a scheduled post coming due).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+from feeds import sources
+from feeds.config import Settings, resolve, unknown_settings
+from feeds.errors import PostError, Problem, Severity
+from feeds.model import Blog, Post
+from feeds.normalize.blog import BlogSource, make_blog
+from feeds.normalize.post import Context, normalize_post
+from feeds.normalize.text import slugify
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The real time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to find and address the blog: the run settings of SPEC §3 and §6.4."""
+
+    posts: Path = Path("posts")
+    base_url: str | None = None
+    fallback_url: str = "http://127.0.0.1:8000/"
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None, **given: object) -> Options:
+        """Options from arguments over FEEDS_POSTS / FEEDS_BASE_URL over defaults."""
+        env = dict(os.environ if environ is None else environ)
+        posts = given.get("posts") or env.get("FEEDS_POSTS") or "posts"
+        base_url = given.get("base_url") or env.get("FEEDS_BASE_URL") or None
+        fallback = str(given.get("fallback_url") or cls.fallback_url)
+        return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One full read of the posts folder."""
+
+    blog: Blog
+    posts: tuple[Post, ...]
+    problems: tuple[Problem, ...]
+    assets: frozenset[str]
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What is published at one moment: posts newest first, and their version."""
+
+    blog: Blog
+    posts: tuple[Post, ...]
+    version: str
+    loaded_at: datetime
+    next_change: datetime | None
+    by_slug: Mapping[str, Post]
+
+    def tags(self) -> list[tuple[str, int]]:
+        """Every tag with its number of posts, most used first, then by name."""
+        counts: dict[str, tuple[str, int]] = {}
+        for post in self.posts:
+            for tag in post.tags:
+                name, count = counts.get(slugify(tag), (tag, 0))
+                counts[slugify(tag)] = (name, count + 1)
+        return sorted(counts.values(), key=lambda item: (-item[1], item[0].casefold()))
+
+
+def load(options: Options, clock: Clock = system_clock) -> Loaded:
+    """Read `_blog.md` and every post; a bad post is a problem, never a stop."""
+    root = options.posts
+    if not root.is_dir():
+        raise PostError(str(root), None, "posts folder does not exist")
+    listing = sources.list_files(root)
+    blog, problems = load_blog(options, listing.assets)
+    ctx = Context.of(blog, listing.assets, lambda rel: sources.asset_size(root, rel))
+    posts, post_problems = _load_posts(root, listing.posts, ctx)
+    return Loaded(blog, posts, (*listing.problems, *problems, *post_problems),
+                  listing.assets, clock())
+
+
+def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Problem]]:
+    """The Blog from `_blog.md`, the environment and the command line."""
+    raw = sources.read_blog(options.posts)
+    meta = raw.meta if raw else {}
+    settings: Settings = resolve(meta, options.environ, {}, raw.meta_lines if raw else None)
+    base_url = options.base_url or settings["link"] or options.fallback_url
+    base_url = base_url if base_url.endswith("/") else base_url + "/"
+    name = options.posts.resolve().name
+    blog, problems = make_blog(BlogSource(settings, raw.body if raw else "", name, base_url,
+                                          assets))
+    for key in unknown_settings(meta):
+        line = raw.line_of(key) if raw else None
+        problems.append(Problem(sources.BLOG_FILE, line, Severity.WARNING,
+                                f"unknown setting `{key}`"))
+    return blog, problems
+
+
+def _load_posts(root: Path, paths: tuple[str, ...], ctx: Context
+                ) -> tuple[tuple[Post, ...], list[Problem]]:
+    posts: list[Post] = []
+    problems: list[Problem] = []
+    claimed: dict[str, str] = {}
+    for rel in paths:
+        try:
+            post, warnings = normalize_post(sources.read_post(root, rel), ctx)
+            _claim(post, claimed)
+        except PostError as exc:
+            problems.append(exc.problem())
+            continue
+        problems.extend(warnings)
+        posts.append(post)
+    return tuple(sorted(posts, key=_newest_first)), problems
+
+
+def _claim(post: Post, claimed: dict[str, str]) -> None:
+    """Reject a post whose slug or id an earlier file (by path) already has."""
+    for kind, key in (("slug", "slug:" + post.slug), ("id", "id:" + post.id)):
+        if key in claimed:
+            raise PostError(post.path, None, f"same {kind} as {claimed[key]} "
+                            f"({key.split(':', 1)[1]}); this file is not published")
+    if not post.draft:
+        claimed["slug:" + post.slug] = post.path
+        claimed["id:" + post.id] = post.path
+
+
+def _newest_first(post: Post) -> tuple[float, str]:
+    return (-post.date.timestamp(), post.id)
+
+
+def publish(loaded: Loaded, now: datetime) -> Snapshot:
+    """What `loaded` publishes at `now`: no drafts, nothing dated in the future."""
+    visible = tuple(p for p in loaded.posts if not p.draft and p.date <= now)
+    future = [p.date for p in loaded.posts if not p.draft and p.date > now]
+    digest = hashlib.sha256(repr((loaded.blog, visible)).encode()).hexdigest()[:20]
+    return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
+                    min(future) if future else None,
+                    MappingProxyType({p.slug: p for p in visible}))
+
+
+class Library:
+    """The loaded blog and its current snapshot, for the web and the command line."""
+
+    def __init__(self, options: Options, clock: Clock = system_clock) -> None:
+        self.options = options
+        self.clock = clock
+        self.loaded = load(options, clock)
+        self._snapshot = publish(self.loaded, clock())
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem met on the last load."""
+        return self.loaded.problems
+
+    def snapshot(self) -> Snapshot:
+        """The published blog now; a scheduled post shows once its time has come."""
+        current = self._snapshot
+        if current.next_change is not None and self.clock() >= current.next_change:
+            current = self._snapshot = publish(self.loaded, self.clock())
+        return current
+
+    def asset(self, rel: str) -> Path | None:
+        """The file behind `/files/{rel}`, or None."""
+        return sources.resolve_asset(self.options.posts, rel)

@@ -1,0 +1,100 @@
+"""The typed, frozen records every stage passes on.
+
+Every datetime here is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+
+def _frozen_map() -> Mapping[str, object]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person: `id` names the author's feeds and never changes."""
+
+    id: str
+    name: str
+    email: str | None = None
+    uri: str | None = None
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """An attached file (audio, video, a document) with its size in bytes."""
+
+    url: str
+    type: str
+    length: int
+
+
+@dataclass(frozen=True)
+class Image:
+    """A post's lead picture: absolute URL and caption (may be empty)."""
+
+    url: str
+    caption: str
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One published (or publishable) post, fully normalised."""
+
+    path: str
+    slug: str
+    id: str
+    title: str
+    date: datetime
+    updated: datetime
+    authors: tuple[Author, ...]
+    tags: tuple[str, ...]
+    summary: str
+    content_html: str
+    url: str
+    link: str | None = None
+    image: Image | None = None
+    enclosures: tuple[Enclosure, ...] = ()
+    draft: bool = False
+    lang: str | None = None
+    extra: Mapping[str, object] = field(default_factory=_frozen_map, compare=False)
+
+    @property
+    def permalink(self) -> str:
+        """Where readers go: the canonical `link`, else the post's page."""
+        return self.link or self.url
+
+
+@dataclass(frozen=True)
+class Blog:
+    """The channel: settings from `_blog.md` and the command line."""
+
+    title: str
+    base_url: str
+    description: str
+    about_html: str
+    language: str = "en"
+    timezone: str = "UTC"
+    date_order: str = "MDY"
+    default_authors: tuple[Author, ...] = ()
+    registry: tuple[tuple[Author, tuple[str, ...]], ...] = ()
+    id_authority: str = "localhost"
+    image: str | None = None
+    icon: str | None = None
+    copyright: str | None = None
+    feed_limit: int = 20
+    feed_max_bytes: int = 1_000_000
+    archive_size: int = 50
+    cache_seconds: int = 300
+    hubs: tuple[str, ...] = ()
+    chrome: tuple[str, ...] = ()
+
+    def url(self, path: str = "") -> str:
+        """The absolute URL of an address of this blog (no leading slash)."""
+        return self.base_url + path.lstrip("/")

@@ -1,0 +1,4 @@
+"""Pure normalisation: raw front matter and bodies to typed records (SPEC §4).
+
+Nothing here reads files, talks HTTP or renders feeds.
+"""

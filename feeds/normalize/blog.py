@@ -1,0 +1,128 @@
+"""The blog description (SPEC §3): settings and About text to a `Blog`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from feeds.config import Settings
+from feeds.content import Place, absolute_url, first_paragraph_text, render_body
+from feeds.errors import ConfigError, FieldError, Problem, Severity
+from feeds.model import Author, Blog
+from feeds.normalize.authors import Registry, parse_authors
+from feeds.normalize.text import clean_line, slugify, summarise
+
+BLOG_FILE = "_blog.md"
+
+
+@dataclass(frozen=True)
+class BlogSource:
+    """What a Blog is made from besides its settings."""
+
+    settings: Settings
+    about: str
+    folder_name: str
+    base_url: str
+    assets: frozenset[str]
+
+
+def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
+    """The channel record, with warnings about what had to be assumed."""
+    s = source.settings
+    place = Place("", source.base_url + "about", source.base_url + "files/", source.assets)
+    about_html = render_body(source.about, "markdown", place)
+    registry = make_registry(s["authors"])
+    title = clean_line(s["title"] or source.folder_name) or "Blog"
+    warnings: list[Problem] = []
+    description = clean_line(s["description"] or "") or summarise(first_paragraph_text(about_html))
+    blog = Blog(
+        title=title,
+        base_url=source.base_url,
+        description=description or title,
+        about_html=about_html,
+        language=s["language"],
+        timezone=s["timezone"],
+        date_order=s["date_order"],
+        default_authors=_default_authors(s, registry, warnings),
+        registry=tuple((a, _aliases(s["authors"], a.id)) for a in registry.authors),
+        id_authority=_authority(s, warnings),
+        image=_asset_url(s["image"], place, "image"),
+        icon=_asset_url(s["icon"], place, "icon"),
+        copyright=clean_line(s["copyright"] or "") or None,
+        feed_limit=s["feed_limit"],
+        feed_max_bytes=s["feed_max_bytes"],
+        archive_size=s["archive_size"],
+        cache_seconds=s["cache_seconds"],
+        hubs=tuple(s["hub"]),
+        chrome=tuple(s["chrome"]),
+    )
+    return blog, warnings
+
+
+def registry_of(blog: Blog) -> Registry:
+    """The blog's author registry, ready for matching."""
+    return Registry.build(blog.registry)
+
+
+def make_registry(entries: Mapping[str, Any]) -> Registry:
+    """The `authors` setting to a Registry; a bad entry is a ConfigError."""
+    return Registry.build((_registry_author(key, value), _aliases(entries, key))
+                          for key, value in entries.items())
+
+
+def _registry_author(key: object, value: object) -> Author:
+    if not isinstance(key, str) or slugify(key) != key:
+        raise ConfigError("authors", f"author id {key!r} must be lower-case letters, "
+                          "digits and hyphens")
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise ConfigError("authors", f"author {key!r} needs a `name`")
+    email, uri = value.get("email"), value.get("uri")
+    for label, item in (("email", email), ("uri", uri)):
+        if item is not None and not isinstance(item, str):
+            raise ConfigError("authors", f"author {key!r}: {label} must be text")
+    return Author(key, clean_line(value["name"]), email, uri)
+
+
+def _aliases(entries: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = entries.get(key)
+    aliases = value.get("aliases", []) if isinstance(value, dict) else []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise ConfigError("authors", f"author {key!r}: aliases must be a list of names")
+    return tuple(aliases)
+
+
+def _default_authors(s: Settings, registry: Registry, warnings: list[Problem]) -> tuple[Author, ...]:
+    if s["author"] is None:
+        warnings.append(Problem(BLOG_FILE, None, Severity.WARNING,
+                                "no default `author`: posts without one are credited to the blog"))
+        return ()
+    try:
+        return parse_authors(s["author"], registry)
+    except FieldError as exc:
+        raise ConfigError("author", str(exc)) from exc
+
+
+def _authority(s: Settings, warnings: list[Problem]) -> str:
+    if s["id_authority"]:
+        return str(s["id_authority"])
+    if s["link"]:
+        return urlsplit(s["link"]).hostname or "localhost"
+    warnings.append(Problem(BLOG_FILE, None, Severity.WARNING,
+                            "no `link` or `id_authority`: post ids use 'localhost' and will "
+                            "change when you set one"))
+    return "localhost"
+
+
+def _asset_url(value: str | None, place: Place, name: str) -> str | None:
+    if value is None:
+        return None
+    resolved = absolute_url(value, place)
+    if resolved is None or (not urlsplit(value).scheme and "/files/" not in resolved):
+        raise ConfigError(name, f"{value!r} is neither an asset under posts/ nor an http(s) URL")
+    return resolved

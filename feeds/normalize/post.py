@@ -1,0 +1,301 @@
+"""A split post file (`RawPost`) to a published `Post` record (SPEC §2.1, §4)."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from feeds.content import Place, absolute_url, asset_path, first_paragraph_text, render_body
+from feeds.errors import FieldError, PostError, Problem, Severity
+from feeds.model import Author, Blog, Enclosure, Image, Post
+from feeds.normalize.authors import Registry, parse_authors
+from feeds.normalize.blog import registry_of
+from feeds.normalize.dates import DateContext, local_date, parse_date
+from feeds.normalize.text import clean_line, slugify, summarise
+from feeds.sources import RawPost
+
+KNOWN_FIELDS = frozenset({
+    "title", "date", "updated", "author", "authors", "tags", "categories", "summary",
+    "slug", "id", "link", "image", "image_caption", "enclosures", "draft", "lang",
+})
+_KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html"}
+_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a post's normalisation depends on besides its own file."""
+
+    blog: Blog
+    assets: frozenset[str]
+    asset_size: Callable[[str], int | None] = lambda _path: None
+    registry: Registry = field(default_factory=Registry)
+    dates: DateContext = field(default_factory=DateContext)
+
+    @classmethod
+    def of(cls, blog: Blog, assets: frozenset[str],
+           asset_size: Callable[[str], int | None]) -> Context:
+        """A context with the registry and date rules taken from the blog."""
+        return cls(blog, assets, asset_size, registry_of(blog),
+                   DateContext(blog.timezone, blog.date_order))
+
+
+@dataclass
+class _Work:
+    """One post being normalised: its file, context and the warnings met."""
+
+    raw: RawPost
+    ctx: Context
+    warnings: list[Problem] = field(default_factory=list)
+
+    def fail(self, key: str | None, message: str) -> PostError:
+        line = self.raw.line_of(key) if key else None
+        return PostError(self.raw.path, line, message)
+
+    def warn(self, key: str | None, message: str) -> None:
+        line = self.raw.line_of(key) if key else None
+        self.warnings.append(Problem(self.raw.path, line, Severity.WARNING, message))
+
+    def get(self, key: str) -> object:
+        return self.raw.meta.get(key)
+
+    def text(self, key: str) -> str | None:
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(key, f"`{key}` must be text, not {_yaml_hint(value)}")
+        return clean_line(value)
+
+
+def _yaml_hint(value: object) -> str:
+    if isinstance(value, bool):
+        return f"{value!r} (YAML reads yes/no/on/off as true/false: quote the value)"
+    if isinstance(value, int | float):
+        return f"the number {value!r} (YAML reads 1:20 as a number: quote the value)"
+    return f"{type(value).__name__} {value!r}"
+
+
+def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
+    """The Post a file describes, with warnings; PostError if it cannot be published."""
+    work = _Work(raw, ctx)
+    for key in raw.meta:
+        if key not in KNOWN_FIELDS:
+            work.warn(key, f"unknown field `{key}` (kept in extra)")
+    body, heading = _split_heading(raw)
+    title = _title(work, heading, body)
+    date = _date(work)
+    slug = _slug(work)
+    url = ctx.blog.url(f"posts/{slug}/")
+    place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
+    content = render_body(body, _KINDS[raw.suffix], place)
+    post = Post(
+        path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
+        updated=_updated(work, date), authors=_authors(work), tags=_tags(work),
+        summary=_summary(work, content), content_html=content, url=url, link=_link(work),
+        image=_image(work, place), enclosures=_enclosures(work, place), draft=_draft(work),
+        lang=_lang(work),
+        extra=MappingProxyType({k: v for k, v in raw.meta.items() if k not in KNOWN_FIELDS}),
+    )
+    return post, work.warnings
+
+
+def _split_heading(raw: RawPost) -> tuple[str, str | None]:
+    """A Markdown body's leading `# heading` (taken as the title when none is given)."""
+    lines = raw.body.lstrip("\n").split("\n")
+    match = _HEADING.match(lines[0]) if _KINDS[raw.suffix] == "markdown" else None
+    if match is None or "title" in raw.meta:
+        return raw.body, None
+    return "\n".join(lines[1:]), match[1]
+
+
+def _title(work: _Work, heading: str | None, body: str) -> str:
+    title = work.text("title")
+    if title is None and heading is not None:
+        title = clean_line(heading)
+    if title is None and _KINDS[work.raw.suffix] == "text":
+        title = clean_line(next((line for line in body.split("\n") if line.strip()), ""))
+    if not title:
+        raise work.fail("title", "no title: add a `title` field or start the body with "
+                        "a `# heading`")
+    return title
+
+
+def _parse(work: _Work, key: str, value: object) -> datetime:
+    if isinstance(value, int | float):
+        raise work.fail(key, f"`{key}` must be a date, not {_yaml_hint(value)}")
+    try:
+        parsed = parse_date(value, work.ctx.dates)
+    except FieldError as exc:
+        raise work.fail(key, f"`{key}`: {exc}") from exc
+    for message in parsed.warnings:
+        work.warn(key, f"`{key}`: {message}")
+    return parsed.value
+
+
+def _date(work: _Work) -> datetime:
+    if work.get("date") is not None:
+        return _parse(work, "date", work.get("date"))
+    name = posixpath.basename(work.raw.path)
+    match = _DATE_PREFIX.match(name)
+    if match:
+        return _parse(work, "date", "-".join(match.groups()))
+    work.warn(None, "no `date` and no YYYY-MM-DD file name prefix: using the file's "
+              "modification time")
+    return work.raw.mtime
+
+
+def _updated(work: _Work, date: datetime) -> datetime:
+    if work.get("updated") is None:
+        return date
+    updated = _parse(work, "updated", work.get("updated"))
+    if updated < date:
+        work.warn("updated", "`updated` is before `date`; using `date`")
+        return date
+    return updated
+
+
+def _slug(work: _Work) -> str:
+    given = work.text("slug")
+    stem = posixpath.splitext(posixpath.basename(work.raw.path))[0]
+    source = given if given is not None else _DATE_PREFIX.sub("", stem) or stem
+    slug = slugify(source)
+    if not slug:
+        raise work.fail("slug", f"cannot make a URL name from {source!r}: add a `slug` field")
+    return slug
+
+
+def _id(work: _Work, date: datetime, slug: str) -> str:
+    given = work.text("id")
+    if given is not None:
+        if not _URI.match(given):
+            raise work.fail("id", f"`id` {given!r} is not a URI (such as tag:example.org,"
+                            "2024-01-01:name)")
+        return given
+    day = local_date(date, work.ctx.dates).isoformat()
+    return f"tag:{work.ctx.blog.id_authority},{day}:{slug}"
+
+
+def _authors(work: _Work) -> tuple[Author, ...]:
+    key = "authors" if work.get("authors") is not None else "author"
+    value = work.get(key)
+    if value is None:
+        return work.ctx.blog.default_authors or (blog_author(work.ctx.blog),)
+    try:
+        return parse_authors(value, work.ctx.registry)
+    except FieldError as exc:
+        raise work.fail(key, f"`{key}`: {exc}") from exc
+
+
+def blog_author(blog: Blog) -> Author:
+    """Who a post is credited to when neither it nor the blog names an author."""
+    return Author(slugify(blog.title) or "blog", blog.title, None, blog.base_url)
+
+
+def _tags(work: _Work) -> tuple[str, ...]:
+    found: dict[str, str] = {}
+    for key in ("tags", "categories"):
+        for tag in _tag_list(work, key):
+            found.setdefault(tag.casefold(), tag)
+    return tuple(found.values())
+
+
+def _tag_list(work: _Work, key: str) -> list[str]:
+    value = work.get(key)
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(_is_scalar_text(i) for i in items):
+        raise work.fail(key, f"`{key}` must be a list or a comma-separated string, "
+                        f"not {_yaml_hint(value)}")
+    tags = [clean_line(str(item)) for item in items]
+    if any(t and not slugify(t) for t in tags):
+        raise work.fail(key, f"`{key}`: every tag needs a letter or digit")
+    return [t for t in tags if t]
+
+
+def _is_scalar_text(item: object) -> bool:
+    return isinstance(item, str) or (isinstance(item, int) and not isinstance(item, bool))
+
+
+def _summary(work: _Work, content: str) -> str:
+    given = work.text("summary")
+    return summarise(given if given is not None else first_paragraph_text(content))
+
+
+def _link(work: _Work) -> str | None:
+    link = work.text("link")
+    if link is not None and urlsplit(link).scheme not in ("http", "https"):
+        raise work.fail("link", f"`link` {link!r} is not an absolute http(s) URL")
+    return link
+
+
+def _draft(work: _Work) -> bool:
+    value = work.get("draft")
+    if value is not None and not isinstance(value, bool):
+        raise work.fail("draft", f"`draft` must be true or false, not {value!r}")
+    return bool(value)
+
+
+def _lang(work: _Work) -> str | None:
+    lang = work.text("lang")
+    if lang is not None and not _LANGUAGE.match(lang):
+        raise work.fail("lang", f"`lang` {lang!r} is not a BCP 47 language tag")
+    return lang
+
+
+def _image(work: _Work, place: Place) -> Image | None:
+    path = work.text("image")
+    caption = work.text("image_caption") or ""
+    if path is None:
+        if caption:
+            work.warn("image_caption", "`image_caption` without an `image`")
+        return None
+    url = _file_url(work, "image", path, place)
+    return Image(url, caption, mimetypes.guess_type(urlsplit(url).path)[0])
+
+
+def _file_url(work: _Work, key: str, value: str, place: Place) -> str:
+    """An asset path or absolute URL from front matter, made absolute."""
+    resolved = absolute_url(value, place)
+    is_url = urlsplit(value).scheme in ("http", "https")
+    if resolved is None or not (is_url or asset_path(urlsplit(value).path, place)):
+        raise work.fail(key, f"`{key}` {value!r} is neither a file under posts/ "
+                        "nor an http(s) URL")
+    return resolved
+
+
+def _enclosures(work: _Work, place: Place) -> tuple[Enclosure, ...]:
+    value = work.get("enclosures")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise work.fail("enclosures", "`enclosures` must be a list of {url, type, length}")
+    return tuple(_enclosure(work, item, place) for item in value)
+
+
+def _enclosure(work: _Work, item: object, place: Place) -> Enclosure:
+    if isinstance(item, str):
+        item = {"url": item}
+    if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+        raise work.fail("enclosures", f"enclosure {item!r} needs a `url`")
+    url = _file_url(work, "enclosures", item["url"], place)
+    local = asset_path(urlsplit(item["url"]).path, place)
+    kind = item.get("type") or mimetypes.guess_type(urlsplit(url).path)[0]
+    length = item.get("length", work.ctx.asset_size(local) if local else None)
+    if not isinstance(kind, str) or "/" not in kind:
+        raise work.fail("enclosures", f"enclosure {item['url']!r} needs a `type` such as "
+                        "audio/mpeg")
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise work.fail("enclosures", f"enclosure {item['url']!r} needs a `length` in bytes")
+    return Enclosure(url, kind, length)
+

@@ -1,0 +1,114 @@
+"""HTML pages (home, post, About, errors) and the About channel as data."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from feeds.library import Snapshot
+from feeds.model import Author, Blog, Post
+from feeds.normalize.dates import rfc3339
+from feeds.render.channel import FORMATS
+from feeds.render.jsonfeed import person
+
+HOME_LIMIT = 50
+CSS = resources.files("feeds").joinpath("static/style.css").read_text("utf-8").strip()
+_CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+# Inline CSS is allowed by its hash; nothing else runs or loads but images.
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; img-src https: http: data:; "
+    "media-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _day(value: datetime, zone: str) -> str:
+    local = value.astimezone(UTC if zone == "UTC" else ZoneInfo(zone))
+    return f"{local.day} {local:%B %Y}"
+
+
+def _size(length: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if length < 1024 or unit == "MB":
+            return f"{length} {unit}" if unit == "bytes" else f"{length:.1f} {unit}"
+        length = length / 1024  # type: ignore[assignment]
+    return f"{length} bytes"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("feeds", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(rfc3339=rfc3339, day=_day, size=_size)
+    return env
+
+
+def _page(template: str, blog: Blog, **context: object) -> bytes:
+    html = _environment().get_template(template).render(
+        blog=blog, css=CSS, zone=blog.timezone, **context
+    )
+    return html.encode("utf-8")
+
+
+def home_page(snapshot: Snapshot) -> bytes:
+    """The home page: description and the newest posts."""
+    return _page("home.html", snapshot.blog, posts=snapshot.posts[:HOME_LIMIT])
+
+
+def post_page(snapshot: Snapshot, post: Post) -> bytes:
+    """One post's page."""
+    return _page("post.html", snapshot.blog, post=post, lang=post.lang)
+
+
+def about_page(snapshot: Snapshot) -> bytes:
+    """The blog description channel as a page."""
+    return _page("about.html", snapshot.blog, authors=authors_of(snapshot),
+                 tags=snapshot.tags(), count=len(snapshot.posts), updated=_updated(snapshot))
+
+
+def error_page(blog: Blog, status: int, message: str) -> bytes:
+    """A small page for 404 and other errors."""
+    return _page("error.html", blog, status=status, message=message)
+
+
+def authors_of(snapshot: Snapshot) -> list[Author]:
+    """The registry's authors, then anyone else credited with a published post."""
+    found = {a.id: a for a, _ in snapshot.blog.registry}
+    for post in snapshot.posts:
+        for author in post.authors:
+            found.setdefault(author.id, author)
+    return list(found.values())
+
+
+def _updated(snapshot: Snapshot) -> datetime | None:
+    return max((p.updated for p in snapshot.posts), default=None)
+
+
+def about_json(snapshot: Snapshot) -> bytes:
+    """The blog description channel as data (SPEC §6.1)."""
+    blog = snapshot.blog
+    updated = _updated(snapshot)
+    data = {
+        "title": blog.title,
+        "description": blog.description,
+        "description_html": blog.about_html,
+        "link": blog.url(),
+        "about_url": blog.url("about"),
+        "language": blog.language,
+        "authors": [{"id": a.id, **person(a)} for a in authors_of(snapshot)],
+        "feeds": {kind: blog.url(name) for kind, name in FORMATS.items()},
+        "post_count": len(snapshot.posts),
+        "tags": [{"name": name, "count": count} for name, count in snapshot.tags()],
+        "updated": rfc3339(updated) if updated else None,
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

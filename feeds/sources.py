@@ -1,0 +1,271 @@
+"""The only code that lists and reads files under the posts folder.
+
+It knows file names, encodings, size limits, symbolic-link rules and how front
+matter is split from a body; it knows nothing of what the fields mean.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+from feeds.errors import PostError, Problem, Severity
+
+POST_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html"})
+BLOG_FILE = "_blog.md"
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class RawPost:
+    """A post file split into front matter and body, with line numbers."""
+
+    path: str
+    meta: Mapping[str, object]
+    meta_lines: Mapping[str, int]
+    body: str
+    body_line: int
+    mtime: datetime
+
+    @property
+    def suffix(self) -> str:
+        """The file's extension, lower-cased, with its dot."""
+        return os.path.splitext(self.path)[1].lower()
+
+    def line_of(self, key: str) -> int | None:
+        """The line a front-matter field stands on, when known."""
+        return self.meta_lines.get(key)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the posts folder holds: post files, assets and listing problems."""
+
+    posts: tuple[str, ...] = ()
+    assets: frozenset[str] = frozenset()
+    problems: tuple[Problem, ...] = field(default=())
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden, private (`_`) and editor leftover names are never posts or assets."""
+    if name.startswith(("_", ".", ".#")) or name.endswith(("~", ".swp", ".tmp")):
+        return True
+    return name.startswith("#") and name.endswith("#")
+
+
+def list_files(root: Path) -> Listing:
+    """Walk the posts folder: posts and assets, sorted, with link warnings."""
+    real_root = root.resolve()
+    posts: list[str] = []
+    assets: set[str] = set()
+    problems: list[Problem] = []
+    for rel, kind in _walk(real_root, real_root, "", problems, set()):
+        if kind == "post":
+            posts.append(rel)
+        else:
+            assets.add(rel)
+    return Listing(tuple(sorted(posts)), frozenset(assets), tuple(problems))
+
+
+def _walk(
+    root: Path, folder: Path, prefix: str, problems: list[Problem], seen: set[Path]
+) -> Iterator[tuple[str, str]]:
+    seen.add(folder)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(Problem(prefix or ".", None, Severity.ERROR, _os_reason(exc)))
+        return
+    for entry in entries:
+        if is_ignored(entry.name):
+            continue
+        rel = prefix + entry.name
+        target = _inside(root, Path(entry.path), rel, problems)
+        if target is None:
+            continue
+        if target.is_dir():
+            if target not in seen:
+                yield from _walk(root, target, rel + "/", problems, seen)
+        elif target.is_file():
+            yield rel, "post" if _is_post_name(entry.name) else "asset"
+
+
+def _is_post_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in POST_SUFFIXES
+
+
+def _inside(root: Path, path: Path, rel: str, problems: list[Problem]) -> Path | None:
+    """The real path of `path` if it lies inside `root`, else None (with a warning)."""
+    real = path.resolve()
+    if real == root or root in real.parents:
+        return real
+    if path.is_symlink():
+        problems.append(
+            Problem(rel, None, Severity.WARNING,
+                    "symbolic link points outside the posts folder; ignored")
+        )
+    return None
+
+
+def resolve_asset(root: Path, rel: str) -> Path | None:
+    """The real file an asset address names, or None if it is not a servable asset."""
+    parts = rel.split("/")
+    if not rel or any(p in ("", ".", "..") or is_ignored(p) or "\\" in p for p in parts):
+        return None
+    if _is_post_name(parts[-1]) or "\x00" in rel or len(rel) > 1024:
+        return None
+    real_root = root.resolve()
+    try:
+        target = _inside(real_root, real_root.joinpath(*parts), rel, [])
+    except (OSError, ValueError):
+        return None
+    return target if target is not None and target.is_file() else None
+
+
+def asset_size(root: Path, rel: str) -> int | None:
+    """Size in bytes of an asset, or None when there is no such asset."""
+    target = resolve_asset(root, rel)
+    return target.stat().st_size if target else None
+
+
+def read_post(root: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> RawPost:
+    """Read and split one post file; raise PostError naming the file on any fault."""
+    path = root / rel
+    try:
+        if _inside(root.resolve(), path, rel, []) is None:
+            raise PostError(rel, None, "lies outside the posts folder")
+        stat = path.stat()
+        data = _read_bytes(path, rel, max_bytes)
+    except OSError as exc:
+        raise PostError(rel, None, _os_reason(exc)) from exc
+    text = decode(data, rel)
+    mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
+    return split(text, rel, mtime)
+
+
+def read_blog(root: Path) -> RawPost | None:
+    """Read `_blog.md` if the folder has one."""
+    if not (root / BLOG_FILE).is_file():
+        return None
+    return read_post(root, BLOG_FILE)
+
+
+def _read_bytes(path: Path, rel: str, max_bytes: int) -> bytes:
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PostError(rel, None, f"file is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def _os_reason(exc: OSError) -> str:
+    reasons = {
+        FileNotFoundError: "file vanished while it was being read",
+        PermissionError: "file cannot be read (permission denied)",
+        IsADirectoryError: "is a folder, not a file",
+    }
+    return reasons.get(type(exc), f"cannot be read: {exc.strerror or exc}")
+
+
+def decode(data: bytes, rel: str) -> str:
+    """UTF-8 (with or without BOM, CRLF or LF) to text with LF line ends."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PostError(rel, 1, "file is UTF-16; save it as UTF-8")
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise PostError(rel, _line_at(data, offset), f"binary file (NUL byte at byte offset {offset})")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        raise PostError(
+            rel, _line_at(data, start),
+            f"not valid UTF-8: byte 0x{data[start]:02x} at byte offset {start}",
+        ) from exc
+    if not text.strip():
+        raise PostError(rel, None, "file is empty")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def split(text: str, rel: str, mtime: datetime) -> RawPost:
+    """Split front matter (YAML `---` or TOML `+++`) from the body."""
+    lines = text.split("\n")
+    fence = lines[0].rstrip()
+    if fence not in ("---", "+++"):
+        return RawPost(rel, MappingProxyType({}), MappingProxyType({}), text, 1, mtime)
+    end = _closing_fence(lines, fence, rel)
+    source = "\n".join(lines[1:end])
+    if len(source.encode()) > MAX_FRONT_MATTER_BYTES:
+        raise PostError(rel, 1, f"front matter is larger than {MAX_FRONT_MATTER_BYTES} bytes")
+    parse = parse_yaml if fence == "---" else parse_toml
+    meta, meta_lines = parse(source, rel, 2)
+    body = "\n".join(lines[end + 1:])
+    return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines), body, end + 2, mtime)
+
+
+def _closing_fence(lines: list[str], fence: str, rel: str) -> int:
+    closers = ("---", "...") if fence == "---" else ("+++",)
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in closers:
+            return number
+    raise PostError(rel, 1, f"front matter starts with {fence!r} but is never closed")
+
+
+def parse_yaml(source: str, rel: str, first_line: int) -> tuple[dict[str, object], dict[str, int]]:
+    """Safe-load a YAML mapping, keeping the line of each top-level key."""
+    loader = _Loader(source)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + mark.line if mark is not None else first_line
+        reason = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        raise PostError(rel, line, f"front matter is not valid YAML: {reason}") from exc
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise PostError(rel, first_line, "front matter must be a mapping of `field: value` lines")
+    return _string_keys(data, rel, first_line), _key_lines(node, first_line)
+
+
+def _key_lines(node: yaml.Node | None, first_line: int) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
+
+
+def _string_keys(data: dict[object, object], rel: str, line: int) -> dict[str, object]:
+    for key in data:
+        if not isinstance(key, str):
+            raise PostError(rel, line, f"front matter field name {key!r} is not text")
+    return {str(k): v for k, v in data.items()}
+
+
+def parse_toml(source: str, rel: str, first_line: int) -> tuple[dict[str, object], dict[str, int]]:
+    """Load TOML front matter; top-level key lines are found by a plain scan."""
+    try:
+        data: dict[str, object] = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        line = first_line + getattr(exc, "lineno", 1) - 1
+        reason = str(exc).split(" (at")[0]
+        raise PostError(rel, line, f"front matter is not valid TOML: {reason}") from exc
+    lines = {}
+    for number, text in enumerate(source.split("\n")):
+        key = text.split("=", 1)[0].strip().strip('"')
+        if "=" in text and key in data and key not in lines:
+            lines[key] = first_line + number
+    return data, lines

@@ -1,0 +1,146 @@
+"""Shared fixtures: a fake clock, temporary posts folders, a real server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "posts"
+# After every sample post, long before the scheduled one (2099).
+SAMPLE_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SAMPLE_BASE = "http://127.0.0.1:8000/"
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, now: datetime = SAMPLE_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+BLOG_MD = """---
+title: Test Blog
+link: https://blog.example.org/
+timezone: Europe/Oslo
+author: ann
+authors:
+  ann: {name: Ann Example, email: ann@example.org}
+  bo: {name: Bo Example, uri: "https://bo.example.org/", aliases: [B. Example]}
+---
+A test blog about testing.
+
+Second paragraph.
+"""
+
+
+def write_posts(root: Path, files: dict[str, str | bytes], blog: str | None = BLOG_MD) -> Path:
+    """Write a posts folder: {relative path: text or bytes}."""
+    root.mkdir(parents=True, exist_ok=True)
+    if blog is not None:
+        (root / "_blog.md").write_text(blog, encoding="utf-8")
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A real `feeds serve` (gunicorn) on a loopback port."""
+
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
+
+    def get(self, path: str, headers: dict[str, str] | None = None,
+            method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(self.base + path.lstrip("/"), headers=headers or {},
+                                         method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def start_server(posts: Path, tmp: Path, base_url: str | None = None,
+                 workers: int = 2) -> Server:
+    """Start `feeds serve` and wait (bounded) until /healthz answers."""
+    port = free_port()
+    base = base_url or f"http://127.0.0.1:{port}/"
+    log = tmp / f"serve-{port}.log"
+    command = [sys.executable, "-m", "feeds", "serve", "--posts", str(posts), "--port",
+               str(port), "--workers", str(workers), "--base-url", base]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    server = Server(process, f"http://127.0.0.1:{port}/", log)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"feeds serve exited: {log.read_text()}")
+        try:
+            if server.get("/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"feeds serve did not start: {log.read_text()}")
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[object]:
+    """Start servers on demand; every one is stopped at the end of the test."""
+    started: list[Server] = []
+
+    def _start(posts: Path, base_url: str | None = None, workers: int = 2) -> Server:
+        server = start_server(posts, tmp_path, base_url, workers)
+        started.append(server)
+        return server
+
+    yield _start
+    for server in started:
+        server.stop()

@@ -1,0 +1,107 @@
+"""Listing and reading files under posts/: names, encodings, front matter."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feeds import sources
+from feeds.errors import PostError, Severity
+
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_listing_sorts_posts_and_assets_and_skips_ignored_names(tmp_path: Path) -> None:
+    for rel in ["b.md", "a.txt", "sub/c.markdown", "d.html", "images/x.png", "_blog.md",
+                "_drafts/e.md", ".hidden.md", "f.md~", ".#g.md", "#h.md#", "i.swp", "j.tmp",
+                "notes.rst"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    listing = sources.list_files(tmp_path)
+    assert listing.posts == ("a.txt", "b.md", "d.html", "sub/c.markdown")
+    assert listing.assets == {"images/x.png", "notes.rst"}
+
+
+def test_symbolic_links_out_of_the_folder_are_ignored_with_a_warning(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: s\n---\n")
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "ok.md").write_text("x")
+    os.symlink(outside / "secret.md", posts / "link.md")
+    os.symlink(outside, posts / "dir")
+    os.symlink(posts / "ok.md", posts / "inside.md")
+    listing = sources.list_files(posts)
+    assert listing.posts == ("inside.md", "ok.md")
+    assert {p.path for p in listing.problems} == {"dir", "link.md"}
+    assert all(p.severity is Severity.WARNING for p in listing.problems)
+    assert sources.resolve_asset(posts, "dir/secret.md") is None
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_bytes(b"\xef\xbb\xbf---\r\ntitle: T\r\n---\r\nBody\r\n")
+    raw = sources.read_post(tmp_path, "a.md")
+    assert raw.meta == {"title": "T"}
+    assert raw.body == "Body\n"
+    assert raw.line_of("title") == 2
+    assert raw.body_line == 4
+
+
+BAD_FILES = [
+    (b"", None, "empty"),
+    (b"  \n\n", None, "empty"),
+    (b"\xff\xfe-\x00-\x00", 1, "UTF-16"),
+    (b"ok\nline two \xe9t\xe9\n", 2, "byte 0xe9 at byte offset 12"),
+    (b"GIF89a\x00\x01", 1, "binary file"),
+    (b"---\ntitle: T\nno end\n", 1, "never closed"),
+    (b"---\ntitle: [unclosed\n---\n", 3, "not valid YAML"),
+    (b"---\n- a list\n---\n", 2, "must be a mapping"),
+    (b"---\n!!python/object/apply:os.system [echo hi]\n---\n", 2, "not valid YAML"),
+    (b"---\n1: one\n---\n", 2, "not text"),
+    (b"+++\ntitle = \n+++\n", 2, "not valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("data", "line", "reason"), BAD_FILES,
+                         ids=[r[2] for r in BAD_FILES])
+def test_bad_files_name_the_file_line_and_reason(tmp_path: Path, data: bytes,
+                                                 line: int | None, reason: str) -> None:
+    (tmp_path / "bad.md").write_bytes(data)
+    with pytest.raises(PostError) as caught:
+        sources.read_post(tmp_path, "bad.md")
+    assert caught.value.path == "bad.md"
+    assert caught.value.line == line
+    assert reason in caught.value.message
+
+
+def test_a_file_that_vanished_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(PostError, match="vanished"):
+        sources.read_post(tmp_path, "gone.md")
+
+
+def test_toml_front_matter(tmp_path: Path) -> None:
+    (tmp_path / "t.md").write_text('+++\ntitle = "T"\ntags = ["a", "b"]\n+++\nBody\n')
+    raw = sources.read_post(tmp_path, "t.md")
+    assert raw.meta == {"title": "T", "tags": ["a", "b"]}
+    assert raw.line_of("tags") == 3
+
+
+def test_oversized_files_are_rejected(tmp_path: Path) -> None:
+    (tmp_path / "big.md").write_bytes(b"x" * 2000)
+    with pytest.raises(PostError, match="larger than the limit"):
+        sources.read_post(tmp_path, "big.md", max_bytes=1000)
+
+
+@pytest.mark.parametrize("rel", ["../x.png", "a/../../x.png", "/etc/passwd", "a//b.png",
+                                 "post.md", "_blog.md", ".git/config", "a\x00b.png",
+                                 "x" * 2000, "images"])
+def test_resolve_asset_refuses_path_tricks(tmp_path: Path, rel: str) -> None:
+    posts = tmp_path / "posts"
+    (posts / "images").mkdir(parents=True)
+    (tmp_path / "x.png").write_text("outside")
+    (posts / "post.md").write_text("x")
+    assert sources.resolve_asset(posts, rel) is None
