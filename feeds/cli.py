@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -61,7 +60,7 @@ def check(posts: Path | None) -> None:
 @_BASE_URL
 def serve(posts: Path | None, host: str, port: int, workers: int, base_url: str | None) -> None:
     """Serve the blog with gunicorn (the production server)."""
-    from feeds.server import run  # gunicorn and flask only when serving
+    from feeds.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
 
     bind_host = f"[{host}]" if ":" in host else host
     options = Options.from_environ(posts=posts, base_url=base_url,

@@ -20,7 +20,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.settings.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # older gunicorns lack some settings
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         return create_app(self.feeds_options)
@@ -40,5 +41,6 @@ def run(options: Options, bind: str, workers: int) -> None:
         "proc_name": "feeds",
         "timeout": 30,
         "graceful_timeout": 5,
+        "control_socket_disable": True,  # several servers on one machine must not clash
     }
     _Gunicorn(options, settings).run()

@@ -182,7 +182,8 @@ def decode(data: bytes, rel: str) -> str:
         raise PostError(rel, 1, "file is UTF-16; save it as UTF-8")
     if b"\x00" in data:
         offset = data.index(b"\x00")
-        raise PostError(rel, _line_at(data, offset), f"binary file (NUL byte at byte offset {offset})")
+        raise PostError(rel, _line_at(data, offset),
+                        f"binary file (NUL byte at byte offset {offset})")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -10,6 +10,7 @@ import threading
 
 from flask import Flask, Response, request, send_file
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from feeds.errors import NotFound
 from feeds.library import Clock, Library, Options, system_clock
@@ -60,7 +61,7 @@ def _routes(app: Flask, state: State) -> None:
         return response
 
     @app.get("/files/<path:rel>")
-    def files(rel: str) -> Response:
+    def files(rel: str) -> WerkzeugResponse:
         target = state.library.asset(rel)
         if target is None:
             raise NotFound(rel)
@@ -82,7 +83,8 @@ def _respond(document: Document, max_age: int) -> Response:
     response.cache_control.max_age = max_age
     if document.kind == "page":
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    return response.make_conditional(request)
+    response.make_conditional(request)  # a 304 when a validator matches
+    return response
 
 
 def _common_headers(response: Response) -> Response:

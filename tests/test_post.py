@@ -16,7 +16,7 @@ BLOG = Blog(title="Test Blog", base_url="https://blog.example.org/", description
             about_html="", timezone="Europe/Oslo", default_authors=(ANN,),
             registry=((ANN, ()),), id_authority="blog.example.org")
 CTX = Context.of(BLOG, frozenset({"images/a.png", "audio/x.mp3"}),
-                 lambda rel: {"audio/x.mp3": 1234}.get(rel))
+                 {"audio/x.mp3": 1234}.get)
 MTIME = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
 
 

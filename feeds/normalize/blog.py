@@ -97,7 +97,9 @@ def _aliases(entries: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return tuple(aliases)
 
 
-def _default_authors(s: Settings, registry: Registry, warnings: list[Problem]) -> tuple[Author, ...]:
+def _default_authors(
+    s: Settings, registry: Registry, warnings: list[Problem]
+) -> tuple[Author, ...]:
     if s["author"] is None:
         warnings.append(Problem(BLOG_FILE, None, Severity.WARNING,
                                 "no default `author`: posts without one are credited to the blog"))

@@ -124,9 +124,12 @@ def _require_fields(text: str, first: datetime, second: datetime) -> None:
 
 def _zero_missing_time(first: datetime, second: datetime) -> datetime:
     """A date alone is 00:00; a time without seconds has 0 seconds."""
-    fields = ("hour", "minute", "second", "microsecond")
-    missing = {f: 0 for f in fields if getattr(first, f) != getattr(second, f)}
-    return first.replace(**missing)
+    def given(name: str) -> int:
+        value: int = getattr(first, name)
+        return value if value == getattr(second, name) else 0
+
+    return first.replace(hour=given("hour"), minute=given("minute"), second=given("second"),
+                         microsecond=given("microsecond"))
 
 
 def _zone_for(name: str | None, offset: int | None, unknown: list[str]) -> tzinfo | None:

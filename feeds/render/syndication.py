@@ -27,7 +27,7 @@ from feeds.model import Author, Post
 from feeds.render.channel import Channel, entry_html
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_GENERATOR = ("feeds", "https://github.com/feeds-publisher/feeds", __version__)
+_GENERATOR = {"generator": "feeds", "version": __version__}
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
@@ -63,7 +63,7 @@ def _generator(channel: Channel, kind: str) -> Any:
     fg.title(channel.title)
     fg.description(channel.description)
     fg.language(blog.language)
-    fg.generator(*_GENERATOR)
+    fg.generator(**_GENERATOR)
     fg.updated(_utc(channel.updated))
     fg.lastBuildDate(_utc(channel.updated))
     if blog.copyright:

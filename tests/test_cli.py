@@ -1,0 +1,108 @@
+"""`feeds check`, `feeds serve` and `flask --app app run`, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE, free_port, write_posts
+
+
+def feeds(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    return subprocess.run([sys.executable, "-m", "feeds", *args], capture_output=True,
+                          text=True, timeout=60, env={**clean, **(env or {})}, check=False)
+
+
+def test_check_passes_on_the_sample_blog() -> None:
+    result = feeds("check", "--posts", str(SAMPLE))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "14 posts, 0 errors, 0 warnings"
+
+
+def test_check_reports_every_problem_with_path_and_line(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {
+        "2024-01-01-good.md": "---\ntitle: Good\n---\nFine.\n",
+        "2024-01-02-bad-title.md": "---\ntitle: no\n---\nx\n",
+        "2024-01-03-bad-date.md": "---\ntitle: T\ndate: '10 Dec 2014 09:30 CET'\n---\nx\n",
+        "2024-01-04-extra.md": "---\ntitle: T\nmood: happy\n---\nx\n",
+        "2024-01-05-latin1.txt": "---\ntitle: T\n---\ncaf\xe9\n".encode("latin-1"),
+    })
+    result = feeds("check", "--posts", str(root))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "2024-01-02-bad-title.md:2: error: `title` must be text, not False (YAML reads "
+        "yes/no/on/off as true/false: quote the value)",
+        "2024-01-03-bad-date.md:3: error: `date`: unknown time zone 'CET'; use a numeric "
+        "offset, UTC or an IANA name",
+        "2024-01-04-extra.md:3: warning: unknown field `mood` (kept in extra)",
+        "2024-01-05-latin1.txt:4: error: not valid UTF-8: byte 0xe9 at byte offset 20",
+        "2 posts, 3 errors, 1 warnings",
+    ]
+
+
+def test_check_with_a_bad_setting_names_it(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {}, blog="---\ntimezone: Nowhere/Land\n---\n")
+    result = feeds("check", "--posts", str(root))
+    assert result.returncode == 1
+    assert "setting 'timezone'" in result.stderr and "_blog.md:2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_usage_exits_2() -> None:
+    assert feeds("check", "--nope").returncode == 2
+    assert feeds("serve", "--port", "notaport").returncode == 2
+    assert feeds("frobnicate").returncode == 2
+
+
+def test_serve_with_a_bad_setting_stops_before_starting(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {}, blog="---\nfeed_limit: -3\n---\n")
+    result = feeds("serve", "--posts", str(root), "--port", str(free_port()))
+    assert result.returncode == 1
+    assert "setting 'feed_limit'" in result.stderr
+
+
+def test_serve_without_base_url_uses_its_bind_address(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": "---\ntitle: A\n---\nx\n"},
+                       blog="---\ntitle: No Link\n---\nAbout.\n")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "feeds", "serve", "--posts", str(root),
+                                "--port", str(port), "--workers", "1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = _wait_and_get(f"http://127.0.0.1:{port}/rss.xml", process)
+        assert f"<link>http://127.0.0.1:{port}/</link>".encode() in body
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_flask_development_server_runs_the_same_app(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    env.update(FEEDS_POSTS=str(SAMPLE), FEEDS_BASE_URL="http://127.0.0.1:8000/")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "run", "--port",
+                                str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        body = _wait_and_get(f"http://127.0.0.1:{port}/atom.xml", process)
+        assert body == (ROOT / "tests/golden/atom.xml").read_bytes()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_and_get(url: str, process: subprocess.Popen[bytes]) -> bytes:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return bytes(response.read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"no answer from {url}")

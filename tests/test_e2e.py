@@ -1,0 +1,201 @@
+"""The real path: `feeds serve` (gunicorn) on loopback, read by real parsers.
+
+Every address of the sample blog is fetched over HTTP; the feeds are read by
+feedparser (bozo 0), lxml (no recovery) and the JSON Feed schema, and their
+entries' fields are checked, not only the status codes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import jsonschema
+import pytest
+from conftest import SAMPLE, Server
+from lxml import etree
+
+pytestmark = pytest.mark.e2e
+SCHEMA = json.loads((Path(__file__).parent / "data/jsonfeed-1.1.schema.json").read_text())
+STRICT_XML = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
+BASE = "http://127.0.0.1:8000/"
+# What the sample blog publishes, newest first (SPEC §4: dates in UTC).
+EXPECTED = [
+    ("last-race-of-the-summer", "The Last Race of the Summer", "2025-09-27T15:05:00Z",
+     ["Tomás Ek"]),
+    ("spring-tides-and-a-new-season", "Spring Tides and a New Season",
+     "2025-03-07T23:00:00Z", ["Ingrid Solberg"]),
+    ("winter-haul-out-checklist", None, "2024-11-23T09:00:00Z", ["Amara Okafor", "Lars Vik"]),
+    ("the-gale-warning-now-in-sound", None, "2024-10-19T16:40:00Z", ["Lars Vik"]),
+    ("what-the-logger-writes-down", None, "2024-09-14T06:00:00Z", ["Amara Okafor"]),
+    ("club-night-knots-clouds-and-cinnamon-buns", None, "2024-08-03T17:45:00Z",
+     ["Ingrid Solberg", "Tomás Ek"]),
+    ("why-the-barometer-hangs-by-the-door", None, "2024-07-10T09:30:00Z", ["Tomás Ek"]),
+    ("fog-week", "Fog Week", "2024-06-01T19:30:00Z", ["Amara Okafor"]),
+    ("opening-race", None, "2024-05-25T13:40:00Z", ["Lars Vik"]),
+    ("how-to-read-the-tide-board", None, "2024-05-02T15:20:00Z", ["Tomás Ek"]),
+    ("new-anemometer", "A New Anemometer for the Mast", "2024-04-06T06:15:00Z",
+     ["Ingrid Solberg"]),
+    ("ten-winters-on-the-breakwater", None, "2024-03-17T23:00:00Z", ["Ingrid Solberg"]),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> object:
+    from conftest import start_server
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    posts = tmp / "posts"
+    shutil.copytree(SAMPLE, posts)
+    started = start_server(posts, tmp, BASE)
+    yield started
+    started.stop()
+
+
+def _iso(parsed: object) -> str:
+    return datetime(*parsed[:6], tzinfo=UTC).isoformat().replace("+00:00", "Z")  # type: ignore[index, misc]
+
+
+def test_every_address_answers(server: Server) -> None:
+    pages = ["/", "/about", "/about.json", "/rss.xml", "/atom.xml", "/feed.json", "/healthz",
+             "/files/images/anemometer.png", "/files/audio/gale-warning.wav"]
+    pages += [f"/posts/{slug}/" for slug, *_ in EXPECTED]
+    for path in pages:
+        status, headers, body = server.get(path)
+        assert status == 200, path
+        assert body, path
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/rss.xml", "rss20"), ("/atom.xml", "atom10")])
+def test_xml_feeds_read_by_feedparser_and_lxml(server: Server, path: str, kind: str) -> None:
+    status, headers, body = server.get(path)
+    assert status == 200
+    assert headers["Content-Type"].endswith("; charset=utf-8")
+    etree.fromstring(body, STRICT_XML)
+    feed = feedparser.parse(body)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == kind
+    assert feed.feed.title == "Harbour Light"
+    assert feed.feed.link == BASE
+    assert [e.link for e in feed.entries] == [f"{BASE}posts/{slug}/" for slug, *_ in EXPECTED]
+    for entry, (slug, title, date, authors) in zip(feed.entries, EXPECTED, strict=True):
+        assert entry.id.startswith("tag:harbourlight.example.org,") and entry.id.endswith(slug)
+        if title:
+            assert entry.title == title
+        assert _iso(entry.published_parsed) == date
+        names = [a.get("name") for a in entry.get("authors", [])]
+        assert names == authors or entry.get("author", "").endswith(f"({authors[0]})")
+        assert entry.summary and entry.content[0].value
+    first = feed.entries[0]
+    assert [t.term for t in first.tags] == ["sailing", "tides"]
+
+
+def test_json_feed_is_valid_and_matches(server: Server) -> None:
+    _status, headers, body = server.get("/feed.json")
+    assert headers["Content-Type"] == "application/feed+json; charset=utf-8"
+    document = json.loads(body)
+    jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())
+    items = document["items"]
+    assert [i["url"] for i in items] == [f"{BASE}posts/{slug}/" for slug, *_ in EXPECTED]
+    for item, (_slug, title, date, authors) in zip(items, EXPECTED, strict=True):
+        assert item["date_published"] == date
+        assert [a["name"] for a in item["authors"]] == authors
+        if title:
+            assert item["title"] == title
+
+
+def test_content_is_safe_and_absolute(server: Server) -> None:
+    feed = feedparser.parse(server.get("/atom.xml")[2])
+    by_link = {e.link.rsplit("/", 2)[-2]: e for e in feed.entries}
+    anemometer = by_link["new-anemometer"].content[0].value
+    assert f'src="{BASE}files/images/anemometer.png"' in anemometer
+    assert "<figcaption>" in anemometer
+    race = by_link["opening-race"].content[0].value
+    assert f'href="{BASE}posts/new-anemometer/"' in race  # a relative link, made absolute
+    assert "<table>" in race and "<s>" in race
+    gale = by_link["the-gale-warning-now-in-sound"]
+    assert [(e.href, e.type, e.length) for e in gale.enclosures] == [
+        (f"{BASE}files/audio/gale-warning.wav", "audio/wav",
+         str((SAMPLE / "audio/gale-warning.wav").stat().st_size))]
+
+
+def test_drafts_and_scheduled_posts_appear_nowhere(server: Server) -> None:
+    for path in ["/", "/about", "/about.json", "/rss.xml", "/atom.xml", "/feed.json"]:
+        body = server.get(path)[2].decode()
+        assert "harbour-webcam" not in body and "Webcam" not in body
+        assert "next-century" not in body.lower() and "Next Century" not in body
+    assert server.get("/posts/ideas-for-a-harbour-webcam/")[0] == 404
+    assert server.get("/posts/a-letter-to-the-next-century/")[0] == 404
+
+
+def test_identical_bytes_and_etags_across_requests_and_restarts(
+        server: Server, tmp_path: Path) -> None:
+    from conftest import start_server
+
+    first = {p: server.get(p) for p in ["/rss.xml", "/atom.xml", "/feed.json", "/"]}
+    again = {p: server.get(p) for p in first}
+    restarted = start_server(SAMPLE, tmp_path, BASE, workers=1)
+    try:
+        after = {p: restarted.get(p) for p in first}
+    finally:
+        restarted.stop()
+    for path, (_, headers, body) in first.items():
+        assert again[path][2] == body and after[path][2] == body, path
+        assert headers["ETag"].startswith('"') and not headers["ETag"].startswith("W/")
+        assert again[path][1]["ETag"] == after[path][1]["ETag"] == headers["ETag"]
+
+
+def test_conditional_get_gives_304(server: Server) -> None:
+    _, headers, _ = server.get("/rss.xml")
+    status, again, body = server.get("/rss.xml", {"If-None-Match": headers["ETag"]})
+    assert (status, body) == (304, b"")
+    assert again["ETag"] == headers["ETag"]
+    assert "max-age=300" in again["Cache-Control"]
+    status, _, _ = server.get("/rss.xml", {"If-Modified-Since": headers["Last-Modified"]})
+    assert status == 304
+    assert server.get("/rss.xml", {"If-None-Match": '"garbage'})[0] == 200
+
+
+def test_headers_of_pages_and_feeds(server: Server) -> None:
+    _, page, _ = server.get("/")
+    assert "default-src 'none'" in page["Content-Security-Policy"]
+    _, feed, _ = server.get("/atom.xml")
+    assert feed["Content-Type"] == "application/atom+xml; charset=utf-8"
+    assert feed["Cache-Control"] == "public, max-age=300"
+    assert feed["Last-Modified"] == "Sat, 27 Sep 2025 15:05:00 GMT"
+
+
+@pytest.mark.parametrize("path", [
+    "/nope", "/posts/nope/", "/files/../pyproject.toml", "/files/%2e%2e/pyproject.toml",
+    "/files/..%2fpyproject.toml", "/files/_blog.md", "/files/2024-05-25-opening-race.md",
+    "/files//etc/passwd", "/files/images/%00.png", "/posts/%2e%2e/", "/files/" + "a" * 3000,
+])
+def test_path_tricks_get_404(server: Server, path: str) -> None:
+    status, _headers, body = server.get(path)
+    assert status == 404
+    assert b"<h1>404</h1>" in body
+    assert b"Traceback" not in body
+
+
+def test_other_methods_get_405_and_head_works(server: Server) -> None:
+    assert server.get("/rss.xml", method="POST")[0] == 405
+    assert server.get("/", method="DELETE")[0] == 405
+    status, headers, body = server.get("/rss.xml", method="HEAD")
+    assert (status, body) == (200, b"")
+    assert int(headers["Content-Length"]) > 1000
+
+
+def test_healthz_names_no_files(server: Server) -> None:
+    status, headers, body = server.get("/healthz")
+    text = body.decode()
+    assert status == 200 and text.startswith("ok\nposts: 12\nloaded: ")
+    assert ".md" not in text and "no-store" in headers["Cache-Control"]
+
+
+def test_the_request_host_never_reaches_a_document(server: Server) -> None:
+    _, _, body = server.get("/rss.xml", {"Host": "evil.example", "X-Forwarded-Host": "evil"})
+    assert b"evil" not in body

@@ -1,0 +1,125 @@
+"""The library: what is published, when, and that one bad file hides nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import BLOG_MD, FakeClock, write_posts
+
+from feeds.errors import ConfigError, Severity
+from feeds.library import Library, Options
+
+
+def post(title: str, date: str, extra: str = "") -> str:
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\nBody of {title}.\n"
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Path:
+    return write_posts(tmp_path / "posts", {
+        "2024-01-01-old.md": post("Old", "2024-01-01"),
+        "2024-02-01-new.md": post("New", "2024-02-01"),
+        "2024-01-15-draft.md": post("Draft", "2024-01-15", "draft: true\n"),
+        "2099-01-01-future.md": post("Future", "2099-01-01T09:00:00Z"),
+        "2024-01-20-bad.md": "---\ntitle: no\n---\nx\n",
+        "images/pic.png": b"\x89PNG\r\n",
+    })
+
+
+def test_published_posts_are_newest_first_without_drafts_or_future(
+        blog: Path, clock: FakeClock) -> None:
+    snapshot = Library(Options(blog), clock).snapshot()
+    assert [p.title for p in snapshot.posts] == ["New", "Old"]
+    assert set(snapshot.by_slug) == {"new", "old"}
+    assert snapshot.next_change == datetime(2099, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def test_a_bad_file_is_reported_and_the_others_are_served(blog: Path, clock: FakeClock) -> None:
+    library = Library(Options(blog), clock)
+    errors = [p for p in library.problems if p.severity is Severity.ERROR]
+    assert [(p.path, p.line) for p in errors] == [("2024-01-20-bad.md", 2)]
+    assert len(library.snapshot().posts) == 2
+
+
+def test_a_scheduled_post_appears_at_its_time_and_the_version_changes(
+        blog: Path, clock: FakeClock) -> None:
+    library = Library(Options(blog), clock)
+    before = library.snapshot()
+    clock.now = datetime(2099, 1, 1, 8, 59, 59, tzinfo=UTC)
+    assert library.snapshot() is before
+    clock.now = datetime(2099, 1, 1, 9, 0, tzinfo=UTC)
+    after = library.snapshot()
+    assert [p.title for p in after.posts] == ["Future", "New", "Old"]
+    assert after.version != before.version
+    assert after.next_change is None
+
+
+def test_the_version_is_the_same_for_the_same_content(blog: Path, clock: FakeClock) -> None:
+    first = Library(Options(blog), clock).snapshot()
+    second = Library(Options(blog), clock).snapshot()
+    assert first.version == second.version
+    (blog / "2024-02-01-new.md").write_text(post("New, edited", "2024-02-01"))
+    assert Library(Options(blog), clock).snapshot().version != first.version
+
+
+def test_same_slug_or_id_rejects_the_later_file_naming_both(tmp_path: Path,
+                                                            clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {
+        "a/2024-01-01-same.md": post("A", "2024-01-01"),
+        "b/2024-01-01-same.md": post("B", "2024-01-01"),
+        "c.md": post("C", "2024-01-02", "id: urn:x:1\n"),
+        "d.md": post("D", "2024-01-03", "id: urn:x:1\n"),
+    })
+    library = Library(Options(root), clock)
+    errors = {p.path: p.message for p in library.problems if p.severity is Severity.ERROR}
+    assert errors == {
+        "b/2024-01-01-same.md": "same slug as a/2024-01-01-same.md (same); "
+                                "this file is not published",
+        "d.md": "same id as c.md (urn:x:1); this file is not published",
+    }
+    assert sorted(p.title for p in library.snapshot().posts) == ["A", "C"]
+
+
+def test_settings_precedence_command_line_environment_file(tmp_path: Path,
+                                                            clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01")})
+    env = {"FEEDS_TITLE": "From Env", "FEEDS_FEED_LIMIT": "7"}
+    blog = Library(Options(root, "https://cli.example/", environ=env), clock).snapshot().blog
+    assert (blog.title, blog.feed_limit, blog.base_url) == ("From Env", 7,
+                                                            "https://cli.example/")
+    assert blog.id_authority == "blog.example.org"  # ids never follow --base-url
+    blog = Library(Options(root), clock).snapshot().blog
+    assert (blog.title, blog.feed_limit, blog.base_url) == ("Test Blog", 20,
+                                                            "https://blog.example.org/")
+
+
+BAD_SETTINGS = [
+    ("timezone: Mars/Olympus", "timezone", "_blog.md:2"),
+    ("feed_limit: 0", "feed_limit", "at least 1"),
+    ("link: not-a-url", "link", "absolute http(s) URL"),
+    ("language: 'english please'", "language", "BCP 47"),
+    ("date_order: XYZ", "date_order", "one of MDY, DMY, YMD"),
+    ("title: no", "title", "must be text"),
+    ("authors: {Bad Id: {name: X}}", "authors", "lower-case"),
+    ("author: nobody", "author", "unknown author id"),
+]
+
+
+@pytest.mark.parametrize(("line", "setting", "reason"), BAD_SETTINGS,
+                         ids=[r[1] for r in BAD_SETTINGS])
+def test_bad_settings_stop_start_up_naming_the_setting(tmp_path: Path, line: str, setting: str,
+                                                       reason: str) -> None:
+    root = write_posts(tmp_path / "posts", {}, blog=f"---\n{line}\n---\nAbout.\n")
+    with pytest.raises(ConfigError) as caught:
+        Library(Options(root))
+    assert caught.value.setting == setting
+    assert reason in str(caught.value)
+
+
+def test_about_text_gives_the_description(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {}, blog=BLOG_MD)
+    blog = Library(Options(root)).snapshot().blog
+    assert blog.description == "A test blog about testing."
+    assert "<p>Second paragraph.</p>" in blog.about_html

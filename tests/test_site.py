@@ -1,0 +1,115 @@
+"""Every address rendered from real files: pages, feeds, about.json; hostile input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import FakeClock, write_posts
+from lxml import etree, html
+
+from feeds.errors import NotFound
+from feeds.library import Library, Options
+from feeds.render.site import Site
+
+# No raw NUL: a file with one is binary and rejected as a whole (test_sources).
+NASTY = "A\x01B\x0b\x1f]]><x>&amp;&#1;&#0;&nbsp;\u2028\ufffe\u0085 <script>alert(1)</script>"
+
+
+def site_for(root: Path, clock: FakeClock) -> Site:
+    return Site(Library(Options(root), clock).snapshot())
+
+
+def test_hostile_text_in_every_field_keeps_every_document_well_formed(
+        tmp_path: Path, clock: FakeClock) -> None:
+    quoted = json.dumps(NASTY + "\x00")  # YAML's escape gives a NUL inside a field
+    front = (f"title: {quoted}\nsummary: {quoted}\ntags: [{quoted}, ok]\n"
+             f"author: {json.dumps('Eve ' + NASTY)}\nimage_caption: {quoted}\n"
+             "image: images/p.png\n")
+    root = write_posts(tmp_path / "posts", {
+        "2024-01-01-nasty-md.md": f"---\n{front}---\n{NASTY}\n\n<svg onload=alert(1)>]]>\n",
+        "2024-01-02-nasty-txt.txt": f"---\ntitle: T\n---\n{NASTY}\n",
+        "2024-01-03-nasty-html.html": f"---\ntitle: H\n---\n{NASTY}<iframe src=x></iframe>\n",
+        "images/p.png": b"\x89PNG\r\n",
+    })
+    site = site_for(root, clock)
+    assert len(site.snapshot.posts) == 3
+    for path in site.addresses():
+        body = site.document(path).body
+        if path.endswith(".xml"):
+            etree.fromstring(body, etree.XMLParser(recover=False, resolve_entities=False))
+        if path.endswith(".json"):  # text fields may say <script>; HTML fields may not
+            data = json.loads(body)
+            html_fields = [data.get("description_html", "")] + [
+                item["content_html"] for item in data.get("items", [])]
+            assert not any("<script" in field for field in html_fields)
+        else:
+            assert b"<script" not in body
+        assert b"\x00" not in body and b"\x0b" not in body and b"\x01" not in body
+
+
+def test_addresses_and_not_found(tmp_path: Path, clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {
+        "2024-01-01-a.md": "---\ntitle: A\n---\nHello.\n",
+        "2024-01-02-draft.md": "---\ntitle: D\ndraft: true\n---\nHidden.\n",
+    })
+    site = site_for(root, clock)
+    assert site.addresses() == ["", "about", "about.json", "rss.xml", "atom.xml", "feed.json",
+                                "posts/a/"]
+    for missing in ["posts/draft/", "posts/a", "posts/", "nope", "posts/../about",
+                    "posts/a/extra/"]:
+        with pytest.raises(NotFound):
+            site.document(missing)
+
+
+def test_a_document_is_rendered_once_per_version(tmp_path: Path, clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": "---\ntitle: A\n---\nx\n"})
+    site = site_for(root, clock)
+    assert site.document("rss.xml") is site.document("rss.xml")
+
+
+def test_pages_have_autodiscovery_and_read_well(tmp_path: Path, clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {
+        "2024-01-01-a.md": "---\ntitle: A & B\ntags: [sea]\nimage: images/p.png\n"
+                           "image_caption: The pier\n---\nHello **there**.\n",
+        "images/p.png": b"\x89PNG\r\n",
+    })
+    site = site_for(root, clock)
+    for path in ["", "about", "posts/a/"]:
+        page = html.fromstring(site.document(path).body)
+        alternates = {(link.get("type"), link.get("href"))
+                      for link in page.findall(".//link[@rel='alternate']")}
+        assert alternates == {
+            ("application/rss+xml", "https://blog.example.org/rss.xml"),
+            ("application/atom+xml", "https://blog.example.org/atom.xml"),
+            ("application/feed+json", "https://blog.example.org/feed.json"),
+        }
+        assert page.find(".//meta[@name='viewport']") is not None
+    post_page = html.fromstring(site.document("posts/a/").body)
+    assert post_page.findtext(".//h1") == "A & B"
+    assert post_page.findtext(".//figcaption") == "The pier"
+    assert post_page.find(".//time").get("datetime") == "2023-12-31T23:00:00Z"
+    assert post_page.findtext(".//span[@class='author']") == "Ann Example"
+    home = html.fromstring(site.document("").body)
+    assert [a.text for a in home.findall(".//ol[@class='posts']//h2/a")] == ["A & B"]
+
+
+def test_about_json_describes_the_channel(tmp_path: Path, clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {
+        "2024-01-01-a.md": "---\ntitle: A\ntags: [sea, Sky]\nauthor: bo\n---\nx\n",
+        "2024-01-02-b.md": "---\ntitle: B\ntags: [sea]\nupdated: 2024-03-01\n---\nx\n",
+    })
+    data = json.loads(site_for(root, clock).document("about.json").body)
+    assert data["title"] == "Test Blog"
+    assert data["description"] == "A test blog about testing."
+    assert "<p>Second paragraph.</p>" in data["description_html"]
+    assert data["link"] == "https://blog.example.org/"
+    assert data["language"] == "en"
+    assert data["feeds"] == {"rss": "https://blog.example.org/rss.xml",
+                             "atom": "https://blog.example.org/atom.xml",
+                             "json": "https://blog.example.org/feed.json"}
+    assert data["post_count"] == 2
+    assert data["tags"] == [{"name": "sea", "count": 2}, {"name": "Sky", "count": 1}]
+    assert [a["id"] for a in data["authors"]] == ["ann", "bo"]
+    assert data["updated"] == "2024-02-29T23:00:00Z"
