@@ -113,3 +113,19 @@ def test_about_json_describes_the_channel(tmp_path: Path, clock: FakeClock) -> N
     assert data["tags"] == [{"name": "sea", "count": 2}, {"name": "Sky", "count": 1}]
     assert [a["id"] for a in data["authors"]] == ["ann", "bo"]
     assert data["updated"] == "2024-02-29T23:00:00Z"
+
+
+def test_the_inline_style_is_allowed_by_the_content_security_policy(
+        tmp_path: Path, clock: FakeClock) -> None:
+    import base64
+    import hashlib
+    import re
+
+    from feeds.render.pages import CONTENT_SECURITY_POLICY
+
+    root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": "---\ntitle: A\n---\nx\n"})
+    body = site_for(root, clock).document("").body.decode()
+    style = re.search(r"<style>(.*?)</style>", body, re.S)
+    assert style is not None and "font:" in style[1]
+    digest = base64.b64encode(hashlib.sha256(style[1].encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in CONTENT_SECURITY_POLICY
