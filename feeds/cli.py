@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -26,16 +27,23 @@ def main() -> None:
     """feeds: a folder of posts served as RSS, Atom and JSON Feed."""
 
 
-def _library(options: Options) -> Library:
-    try:
-        return Library(options)
-    except ConfigError as exc:
+def _fail(exc: FeedsError) -> NoReturn:
+    """Report an error of the posts or settings in plain words; exit 1."""
+    if isinstance(exc, ConfigError):
         click.echo(f"_blog.md: error: {exc}", err=True)
-    except PostError as exc:
+    elif isinstance(exc, PostError):
         click.echo(str(exc), err=True)
-    except FeedsError as exc:
+    else:
         click.echo(f"error: {exc}", err=True)
     sys.exit(1)
+
+
+def _library(options: Options) -> Library:
+    try:
+        library = Library(options)
+    except FeedsError as exc:
+        _fail(exc)
+    return library
 
 
 @main.command()
@@ -65,7 +73,9 @@ def serve(posts: Path | None, host: str, port: int, workers: int, base_url: str 
     bind_host = f"[{host}]" if ":" in host else host
     options = Options.from_environ(posts=posts, base_url=base_url,
                                    fallback_url=f"http://{bind_host}:{port}/")
-    _library(options)  # fail fast, with the message, before any worker starts
-    run(options, f"{bind_host}:{port}", workers)
+    try:
+        run(options, f"{bind_host}:{port}", workers)  # loads before any worker starts
+    except FeedsError as exc:
+        _fail(exc)
 
 

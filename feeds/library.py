@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,17 +84,89 @@ class Snapshot:
         return sorted(counts.values(), key=lambda item: (-item[1], item[0].casefold()))
 
 
+@dataclass(frozen=True)
+class _FileState:
+    """The last read of one post file: its stat key, what to publish, its problems."""
+
+    key: sources.StatKey
+    post: Post | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class ReloadStats:
+    """What one (re)load did, for the log line."""
+
+    files_read: int
+    errors: int
+    seconds: float
+
+
+class Loader:
+    """Reads the posts folder, and on later calls only the files that changed.
+
+    A file that stops parsing keeps its last good post (with the error
+    reported), so a save in progress never makes a post vanish.
+    """
+
+    def __init__(self, options: Options, clock: Clock = system_clock) -> None:
+        self.options = options
+        self.clock = clock
+        self._files: dict[str, _FileState] = {}
+        self._context_key: tuple[object, ...] | None = None
+        self._blog: tuple[Blog, list[Problem], Context] | None = None
+
+    def load(self) -> tuple[Loaded, ReloadStats]:
+        """The blog as it is on disk now; unchanged files are not read again."""
+        started = time.perf_counter()
+        root = self.options.posts
+        if not root.is_dir():
+            raise PostError(str(root), None, "posts folder does not exist")
+        listing = sources.list_files(root)
+        blog, blog_problems, ctx = self._context(listing)
+        read = self._read_changed(listing, ctx)
+        posts, claim_problems = _claim_all(self._files)
+        file_problems = [p for state in self._files.values() for p in state.problems]
+        problems = (*listing.problems, *blog_problems, *file_problems, *claim_problems)
+        loaded = Loaded(blog, tuple(sorted(posts, key=_newest_first)), problems,
+                        listing.assets, self.clock())
+        errors = sum(p.severity is Severity.ERROR for p in problems)
+        return loaded, ReloadStats(read, errors, time.perf_counter() - started)
+
+    def _context(self, listing: sources.Listing) -> tuple[Blog, list[Problem], Context]:
+        """The blog and normalisation context; a change of either re-reads every post."""
+        key = (sources.stat_key(self.options.posts / sources.BLOG_FILE), listing.assets)
+        if self._blog is None or key != self._context_key:
+            blog, problems = load_blog(self.options, listing.assets)
+            root = self.options.posts
+            ctx = Context.of(blog, listing.assets, lambda rel: sources.asset_size(root, rel))
+            self._blog, self._context_key, self._files = (blog, problems, ctx), key, {}
+        return self._blog
+
+    def _read_changed(self, listing: sources.Listing, ctx: Context) -> int:
+        previous, self._files, read = self._files, {}, 0
+        for rel, key in listing.posts.items():
+            state = previous.get(rel)
+            if state is None or state.key != key:
+                state, read = self._read(rel, key, ctx, state), read + 1
+            self._files[rel] = state
+        return read
+
+    def _read(self, rel: str, key: sources.StatKey, ctx: Context,
+              before: _FileState | None) -> _FileState:
+        try:
+            post, warnings = normalize_post(sources.read_post(self.options.posts, rel), ctx)
+        except PostError as exc:
+            kept = before.post if before is not None else None
+            note = " (its last good version is still published)" if kept else ""
+            error = Problem(exc.path, exc.line, Severity.ERROR, exc.message + note)
+            return _FileState(key, kept, (error,))
+        return _FileState(key, post, tuple(warnings))
+
+
 def load(options: Options, clock: Clock = system_clock) -> Loaded:
     """Read `_blog.md` and every post; a bad post is a problem, never a stop."""
-    root = options.posts
-    if not root.is_dir():
-        raise PostError(str(root), None, "posts folder does not exist")
-    listing = sources.list_files(root)
-    blog, problems = load_blog(options, listing.assets)
-    ctx = Context.of(blog, listing.assets, lambda rel: sources.asset_size(root, rel))
-    posts, post_problems = _load_posts(root, listing.posts, ctx)
-    return Loaded(blog, posts, (*listing.problems, *problems, *post_problems),
-                  listing.assets, clock())
+    return Loader(options, clock).load()[0]
 
 
 def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Problem]]:
@@ -113,21 +186,21 @@ def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Prob
     return blog, problems
 
 
-def _load_posts(root: Path, paths: tuple[str, ...], ctx: Context
-                ) -> tuple[tuple[Post, ...], list[Problem]]:
+def _claim_all(files: Mapping[str, _FileState]) -> tuple[list[Post], list[Problem]]:
+    """Posts in path order; a later file with a slug or id already taken is rejected."""
     posts: list[Post] = []
     problems: list[Problem] = []
     claimed: dict[str, str] = {}
-    for rel in paths:
+    for state in files.values():
+        if state.post is None:
+            continue
         try:
-            post, warnings = normalize_post(sources.read_post(root, rel), ctx)
-            _claim(post, claimed)
+            _claim(state.post, claimed)
         except PostError as exc:
             problems.append(exc.problem())
             continue
-        problems.extend(warnings)
-        posts.append(post)
-    return tuple(sorted(posts, key=_newest_first)), problems
+        posts.append(state.post)
+    return posts, problems
 
 
 def _claim(post: Post, claimed: dict[str, str]) -> None:
@@ -161,13 +234,25 @@ class Library:
     def __init__(self, options: Options, clock: Clock = system_clock) -> None:
         self.options = options
         self.clock = clock
-        self.loaded = load(options, clock)
+        self.loader = Loader(options, clock)
+        self.loaded, self.last_reload = self.loader.load()
         self._snapshot = publish(self.loaded, clock())
 
     @property
     def problems(self) -> tuple[Problem, ...]:
         """Every problem met on the last load."""
         return self.loaded.problems
+
+    def refresh(self) -> ReloadStats:
+        """Read what changed on disk since the last load and publish it."""
+        loaded, self.last_reload = self.loader.load()
+        self.replace(loaded)
+        return self.last_reload
+
+    def replace(self, loaded: Loaded) -> None:
+        """Serve `loaded` from now on (a worker following the leader's load)."""
+        self.loaded = loaded
+        self._snapshot = publish(loaded, self.clock())
 
     def snapshot(self) -> Snapshot:
         """The published blog now; a scheduled post shows once its time has come."""

@@ -5,14 +5,8 @@ Every datetime here is timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
-
-
-def _frozen_map() -> Mapping[str, object]:
-    return MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,8 @@ class Post:
     enclosures: tuple[Enclosure, ...] = ()
     draft: bool = False
     lang: str | None = None
-    extra: Mapping[str, object] = field(default_factory=_frozen_map, compare=False)
+    # Unknown front-matter fields, as (name, value) pairs: dict(post.extra) reads them.
+    extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
     @property
     def permalink(self) -> str:

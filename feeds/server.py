@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from feeds.library import Options
-from feeds.web import create_app
+from feeds.shared import Shared
+from feeds.web import State, create_app
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """gunicorn with its settings given in code, not read from argv or files."""
 
-    def __init__(self, options: Options, settings: dict[str, Any]) -> None:
-        self.feeds_options = options
+    def __init__(self, app: Any, settings: dict[str, Any]) -> None:
+        self.application = app
         self.settings = settings
         super().__init__()
 
@@ -24,17 +26,19 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return create_app(self.feeds_options)
+        return self.application
 
 
 def run(options: Options, bind: str, workers: int) -> None:
-    """Run gunicorn in the foreground until it is stopped."""
+    """Load the blog once, fork the workers, serve until stopped."""
+    shared = Shared.create()
+    app = create_app(options, shared=shared, start=False)
+    state: State = app.extensions["feeds"]
     settings = {
         "bind": bind,
         "workers": workers,
         "worker_class": "gthread",
         "threads": 4,
-        "preload_app": True,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
@@ -42,5 +46,9 @@ def run(options: Options, bind: str, workers: int) -> None:
         "timeout": 30,
         "graceful_timeout": 5,
         "control_socket_disable": True,  # several servers on one machine must not clash
+        # Threads do not survive a fork: each worker starts its own watcher.
+        "post_fork": lambda _server, _worker: state.live.start(),
+        "worker_exit": lambda _server, _worker: state.live.stop(),
+        "on_exit": lambda _server: shutil.rmtree(shared.folder, ignore_errors=True),
     }
-    _Gunicorn(options, settings).run()
+    _Gunicorn(app, settings).run()

@@ -46,11 +46,18 @@ class RawPost:
         return self.meta_lines.get(key)
 
 
+StatKey = tuple[int, int, int]
+
+
 @dataclass(frozen=True)
 class Listing:
-    """What the posts folder holds: post files, assets and listing problems."""
+    """What the posts folder holds: post files with their stat keys, assets, problems.
 
-    posts: tuple[str, ...] = ()
+    A post's stat key (size, modification time in ns, inode) changes whenever
+    the file is written or replaced; an unchanged key means an unchanged file.
+    """
+
+    posts: Mapping[str, StatKey] = field(default_factory=dict)
     assets: frozenset[str] = frozenset()
     problems: tuple[Problem, ...] = field(default=())
 
@@ -63,22 +70,22 @@ def is_ignored(name: str) -> bool:
 
 
 def list_files(root: Path) -> Listing:
-    """Walk the posts folder: posts and assets, sorted, with link warnings."""
+    """Walk the posts folder: posts (sorted, with stat keys), assets, link warnings."""
     real_root = root.resolve()
-    posts: list[str] = []
+    posts: dict[str, StatKey] = {}
     assets: set[str] = set()
     problems: list[Problem] = []
-    for rel, kind in _walk(real_root, real_root, "", problems, set()):
-        if kind == "post":
-            posts.append(rel)
+    for rel, key in _walk(real_root, real_root, "", problems, set()):
+        if _is_post_name(rel):
+            posts[rel] = key
         else:
             assets.add(rel)
-    return Listing(tuple(sorted(posts)), frozenset(assets), tuple(problems))
+    return Listing(dict(sorted(posts.items())), frozenset(assets), tuple(problems))
 
 
 def _walk(
     root: Path, folder: Path, prefix: str, problems: list[Problem], seen: set[Path]
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, StatKey]]:
     seen.add(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -89,14 +96,20 @@ def _walk(
         if is_ignored(entry.name):
             continue
         rel = prefix + entry.name
-        target = _inside(root, Path(entry.path), rel, problems)
-        if target is None:
-            continue
-        if target.is_dir():
-            if target not in seen:
-                yield from _walk(root, target, rel + "/", problems, seen)
-        elif target.is_file():
-            yield rel, "post" if _is_post_name(entry.name) else "asset"
+        # Only a link can lead outside: a plain entry of a folder inside root is inside.
+        target = _inside(root, Path(entry.path), rel, problems) if entry.is_symlink() \
+            else Path(entry.path)
+        try:
+            if target is None:
+                continue
+            if entry.is_dir():
+                if target not in seen:
+                    yield from _walk(root, target, rel + "/", problems, seen)
+            elif entry.is_file():
+                stat = entry.stat()
+                yield rel, (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        except OSError:
+            continue  # vanished while listing: the next scan will not see it either
 
 
 def _is_post_name(name: str) -> bool:
@@ -114,6 +127,15 @@ def _inside(root: Path, path: Path, rel: str, problems: list[Problem]) -> Path |
                     "symbolic link points outside the posts folder; ignored")
         )
     return None
+
+
+def stat_key(path: Path) -> StatKey | None:
+    """The stat key of a file, or None when there is none."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 def resolve_asset(root: Path, rel: str) -> Path | None:

@@ -1,90 +1,157 @@
-"""The HTTP edge: the Flask app, conditional GET and error pages.
+"""The HTTP edge: the Flask app, its fast path for documents, and error pages.
 
 The only module that imports flask. Documents come ready-made from
-`feeds.render.site`; this layer adds headers and turns errors into statuses.
+`feeds.render.site` and are sent by `feeds.delivery` before Flask is involved;
+Flask serves assets, /healthz and error pages.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 
-from flask import Flask, Response, request, send_file
+from flask import Flask, Response, send_file
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from feeds.delivery import FastPath, Prepared
 from feeds.errors import NotFound
-from feeds.library import Clock, Library, Options, system_clock
+from feeds.library import Clock, Library, Options, Snapshot, system_clock
+from feeds.live import Live, OnChange
 from feeds.render.channel import CONTENT_TYPES
 from feeds.render.pages import CONTENT_SECURITY_POLICY, error_page
-from feeds.render.site import Document, Site
+from feeds.render.site import Site
+from feeds.shared import Shared
+from feeds.websub import Publisher
 
 ASSET_MAX_AGE = 3600
 
 
-class State:
-    """The app's library and the rendered site of its current snapshot."""
+class Served:
+    """The documents of one version, prepared for sending on first request."""
 
-    def __init__(self, library: Library) -> None:
-        self.library = library
-        self._site = Site(library.snapshot())
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._prepared: dict[str, Prepared] = {}
         self._lock = threading.Lock()
 
-    def site(self) -> Site:
-        """The Site of the current snapshot (a new one when the version changed)."""
-        snapshot = self.library.snapshot()
-        if snapshot.version != self._site.snapshot.version:
+    def prepared(self, path: str) -> Prepared:
+        """The prepared document at `path`; NotFound if there is none."""
+        found = self._prepared.get(path)
+        if found is None:
             with self._lock:
-                if snapshot.version != self._site.snapshot.version:
-                    self._site = Site(snapshot)
-        return self._site
+                found = self._prepared.get(path) or self._prepare(path)
+                self._prepared[path] = found
+        return found
+
+    def _prepare(self, path: str) -> Prepared:
+        document = self.site.document(path)
+        blog = self.site.snapshot.blog
+        common = [("Cache-Control", f"public, max-age={blog.cache_seconds}"),
+                  ("X-Content-Type-Options", "nosniff")]
+        if document.kind == "page":
+            common.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        if document.kind == "feed" and blog.hubs:
+            links = [f'<{hub}>; rel="hub"' for hub in blog.hubs]
+            common.append(("Link", ", ".join([*links, f'<{blog.url(path)}>; rel="self"'])))
+        return Prepared(document, common)
 
 
-def create_app(options: Options | None = None, clock: Clock = system_clock) -> Flask:
-    """The feeds WSGI app for a posts folder (FEEDS_POSTS, FEEDS_BASE_URL by default)."""
+class State:
+    """This process's live blog and the prepared documents of its current version."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+        self.renders = 0
+        self._served = Served(self._site(live.snapshot()))
+        self._lock = threading.Lock()
+
+    def _site(self, snapshot: Snapshot) -> Site:
+        return Site(snapshot, on_render=self._count)
+
+    def _count(self) -> None:
+        self.renders += 1
+
+    def served(self) -> Served:
+        """The Served of the current version (a new one when the version changed)."""
+        snapshot = self.live.snapshot()
+        if snapshot.version != self._served.site.snapshot.version:
+            with self._lock:
+                if snapshot.version != self._served.site.snapshot.version:
+                    self._served = Served(self._site(snapshot))
+        return self._served
+
+    def lookup(self, path: str) -> Prepared:
+        """The prepared document at `path` of the current version."""
+        return self.served().prepared(path)
+
+
+def create_app(options: Options | None = None, clock: Clock = system_clock,
+               shared: Shared | None = None, start: bool = True) -> Flask:
+    """The feeds WSGI app for a posts folder (FEEDS_POSTS, FEEDS_BASE_URL by default).
+
+    With `start`, this process watches the posts folder at once; `feeds serve`
+    passes False and starts watching in each worker after the fork.
+    """
     options = options or Options.from_environ(fallback_url="http://127.0.0.1:5000/")
-    state = State(Library(options, clock))
+    library = Library(options, clock)
+    live = Live(library, shared or Shared.create(), on_change=_notifier())
+    state = State(live)
     app = Flask(__name__, static_folder=None)
     app.extensions["feeds"] = state
     _routes(app, state)
     _error_handlers(app, state)
     app.after_request(_common_headers)
+    app.wsgi_app = FastPath(app.wsgi_app, state.lookup)  # type: ignore[method-assign]
+    if start:
+        live.start()
     return app
+
+
+def _notifier() -> OnChange:
+    """A WebSub notifier: which feeds changed between two versions, sent to the hubs."""
+    publisher = Publisher()
+
+    def on_change(before: Snapshot, after: Snapshot) -> None:
+        if not after.blog.hubs:
+            return
+        old, new = Site(before), Site(after)
+        changed = [after.blog.url(path) for path in new.feed_paths()
+                   if _etag(old, path) != _etag(new, path)]
+        publisher.notify(after.blog.hubs, changed)
+
+    return on_change
+
+
+def _etag(site: Site, path: str) -> str | None:
+    try:
+        return site.document(path).etag
+    except NotFound:
+        return None
 
 
 def _routes(app: Flask, state: State) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
-        snapshot = state.library.snapshot()
-        text = f"ok\nposts: {len(snapshot.posts)}\nloaded: {snapshot.loaded_at.isoformat()}\n"
+        snapshot = state.live.snapshot()
+        text = (f"ok\nposts: {len(snapshot.posts)}\nloaded: {snapshot.loaded_at.isoformat()}\n"
+                f"version: {snapshot.version}\nworker: {os.getpid()}\n"
+                f"renders: {state.renders}\n")
         response = Response(text, content_type=CONTENT_TYPES["text"])
         response.cache_control.no_store = True
         return response
 
     @app.get("/files/<path:rel>")
     def files(rel: str) -> WerkzeugResponse:
-        target = state.library.asset(rel)
+        target = state.live.library.asset(rel)
         if target is None:
             raise NotFound(rel)
         return send_file(target, conditional=True, max_age=ASSET_MAX_AGE)
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")
-    def document(path: str) -> Response:
-        site = state.site()
-        return _respond(site.document(path), site.snapshot.blog.cache_seconds)
-
-
-def _respond(document: Document, max_age: int) -> Response:
-    response = Response(document.body, content_type=document.content_type)
-    response.set_etag(document.etag)
-    if document.last_modified is not None:
-        response.last_modified = document.last_modified
-    response.cache_control.public = True
-    response.cache_control.max_age = max_age
-    if document.kind == "page":
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.make_conditional(request)  # a 304 when a validator matches
-    return response
+    def elsewhere(path: str) -> Response:
+        raise NotFound(path)  # documents never get here: the fast path sends them
 
 
 def _common_headers(response: Response) -> Response:
@@ -94,7 +161,7 @@ def _common_headers(response: Response) -> Response:
 
 def _error_handlers(app: Flask, state: State) -> None:
     def page(status: int, message: str) -> Response:
-        blog = state.library.snapshot().blog
+        blog = state.live.snapshot().blog
         response = Response(error_page(blog, status, message), status=status,
                             content_type=CONTENT_TYPES["html"])
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -21,14 +21,20 @@ ALLOWED = {
                       "feeds.normalize"},
     "feeds.render": {"feeds.__version__", "feeds.library", "feeds.model", "feeds.errors",
                      "feeds.render", "feeds.normalize"},
-    "feeds.web": {"feeds.errors", "feeds.library", "feeds.render"},
-    "feeds.server": {"feeds.library", "feeds.web"},
+    "feeds.shared": {"feeds.library"},
+    "feeds.live": {"feeds.errors", "feeds.library", "feeds.shared"},
+    "feeds.websub": set(),
+    "feeds.delivery": {"feeds.errors", "feeds.render.site"},
+    "feeds.web": {"feeds.errors", "feeds.library", "feeds.render", "feeds.delivery",
+                  "feeds.live", "feeds.shared", "feeds.websub"},
+    "feeds.server": {"feeds.library", "feeds.shared", "feeds.web"},
     "feeds.cli": {"feeds.errors", "feeds.library", "feeds.server"},
     "feeds.__main__": {"feeds.cli"},
     "feeds": set(),
 }
 OWNERS = {"flask": {"feeds.web"}, "feedgen": {"feeds.render.syndication"},
-          "gunicorn": {"feeds.server"}, "werkzeug": {"feeds.web"}}
+          "gunicorn": {"feeds.server"}, "werkzeug": {"feeds.web"},
+          "watchdog": {"feeds.live"}, "brotli": {"feeds.delivery"}}
 
 
 def _modules() -> dict[str, set[str]]:

@@ -21,7 +21,7 @@ def test_listing_sorts_posts_and_assets_and_skips_ignored_names(tmp_path: Path) 
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     listing = sources.list_files(tmp_path)
-    assert listing.posts == ("a.txt", "b.md", "d.html", "sub/c.markdown")
+    assert list(listing.posts) == ["a.txt", "b.md", "d.html", "sub/c.markdown"]
     assert listing.assets == {"images/x.png", "notes.rst"}
 
 
@@ -36,7 +36,7 @@ def test_symbolic_links_out_of_the_folder_are_ignored_with_a_warning(tmp_path: P
     os.symlink(outside, posts / "dir")
     os.symlink(posts / "ok.md", posts / "inside.md")
     listing = sources.list_files(posts)
-    assert listing.posts == ("inside.md", "ok.md")
+    assert list(listing.posts) == ["inside.md", "ok.md"]
     assert {p.path for p in listing.problems} == {"dir", "link.md"}
     assert all(p.severity is Severity.WARNING for p in listing.problems)
     assert sources.resolve_asset(posts, "dir/secret.md") is None

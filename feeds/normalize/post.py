@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from feeds.content import Place, absolute_url, asset_path, first_paragraph_text, render_body
@@ -104,7 +103,7 @@ def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
         summary=_summary(work, content), content_html=content, url=url, link=_link(work),
         image=_image(work, place), enclosures=_enclosures(work, place), draft=_draft(work),
         lang=_lang(work),
-        extra=MappingProxyType({k: v for k, v in raw.meta.items() if k not in KNOWN_FIELDS}),
+        extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
     )
     return post, work.warnings
 

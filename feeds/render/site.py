@@ -48,8 +48,9 @@ class Document:
 class Site:
     """The documents of one snapshot, rendered on first request and kept."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, on_render: Callable[[], None] | None = None) -> None:
         self.snapshot = snapshot
+        self.on_render = on_render
         self._documents: dict[str, Document] = {}
         self._lock = threading.Lock()
 
@@ -58,8 +59,11 @@ class Site:
         found = self._documents.get(path)
         if found is None:
             with self._lock:
-                found = self._documents.get(path) or self._render(path)
-                self._documents[path] = found
+                found = self._documents.get(path)
+                if found is None:
+                    found = self._documents[path] = self._render(path)
+                    if self.on_render is not None:
+                        self.on_render()
         return found
 
     def _render(self, path: str) -> Document:
@@ -86,6 +90,10 @@ class Site:
                 body = pages.post_page(self.snapshot, post)
                 return Document.of(body, CONTENT_TYPES["html"], post.updated, "page")
         raise NotFound(path)
+
+    def feed_paths(self) -> list[str]:
+        """The addresses of every feed document (for WebSub notifications)."""
+        return list(_FEEDS)
 
     def addresses(self) -> list[str]:
         """Every address this snapshot publishes (for exports and tests)."""

@@ -11,6 +11,7 @@ worked around here and tested in tests/test_syndication.py:
    first, the home page last.
 5. Atom entry links lose `rel`, `type` and `length` (upstream issue 135, which
    breaks enclosures): Atom entry links are written by our own entry extension.
+6. No hub link in RSS: our feed extension adds `atom:link rel="hub"`.
 """
 
 from __future__ import annotations
@@ -27,11 +28,21 @@ from feeds.model import Author, Post
 from feeds.render.channel import Channel, entry_html
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_ATOM = "http://www.w3.org/2005/Atom"
 _GENERATOR = {"generator": "feeds", "version": __version__}
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
-    """Feed-level hook: nothing to add yet, but it carries the entry extension."""
+    """Writes what feedgen lacks at feed level: WebSub hub links in RSS."""
+
+    def __init__(self) -> None:
+        self.hubs: tuple[str, ...] = ()
+
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        channel = rss.find("channel")
+        for hub in self.hubs:
+            etree.SubElement(channel, f"{{{_ATOM}}}link", {"href": hub, "rel": "hub"})
+        return rss
 
 
 class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
@@ -56,7 +67,7 @@ def _utc(value: datetime) -> datetime:
 
 def _generator(channel: Channel, kind: str) -> Any:
     fg = FeedGenerator()
-    fg.register_extension("feeds", _FeedExtension, _EntryExtension, atom=True, rss=False)
+    fg.register_extension("feeds", _FeedExtension, _EntryExtension, atom=True, rss=True)
     if kind == "rss":
         fg.load_extension("dc", atom=False, rss=True)
     blog = channel.blog
@@ -68,8 +79,10 @@ def _generator(channel: Channel, kind: str) -> Any:
     fg.lastBuildDate(_utc(channel.updated))
     if blog.copyright:
         fg.rights(blog.copyright)
-    for hub in blog.hubs:
-        fg.link(href=hub, rel="hub")
+    fg.feeds.hubs = blog.hubs  # RSS: our extension; Atom: feedgen's links
+    if kind == "atom":
+        for hub in blog.hubs:
+            fg.link(href=hub, rel="hub")
     return fg
 
 
