@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feeds.errors import ConfigError
+from feeds.errors import ConfigError, quote
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _AUTHORITY = re.compile(r"^(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+$|^[^@\s]+@[A-Za-z0-9.-]+$")
@@ -22,7 +22,7 @@ _AUTHORITY = re.compile(r"^(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+$|^[^@\s]+@[A-Za-z0-
 
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be text, not {value!r} (quote it in YAML)")
+        raise ValueError(f"must be text, not {quote(value)} (quote it in YAML)")
     return value.strip()
 
 
@@ -31,7 +31,7 @@ def plain_url(value: object) -> str:
     text = _text(value)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{text!r} is not an absolute http(s) URL")
+        raise ValueError(f"{quote(text)} is not an absolute http(s) URL")
     return text
 
 
@@ -45,7 +45,7 @@ def _count(minimum: int) -> Callable[[object], int]:
     def check(value: object) -> int:
         number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
         if isinstance(number, bool) or not isinstance(number, int) or number < minimum:
-            raise ValueError(f"must be a whole number of at least {minimum}, not {value!r}")
+            raise ValueError(f"must be a whole number of at least {minimum}, not {quote(value)}")
         return number
     return check
 
@@ -54,8 +54,8 @@ def _timezone(value: object) -> str:
     name = _text(value)
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"{name!r} is not an IANA time zone such as Europe/Oslo") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"{quote(name)} is not an IANA time zone such as Europe/Oslo") from exc
     return name
 
 
@@ -63,7 +63,7 @@ def _choice(*choices: str) -> Callable[[object], str]:
     def check(value: object) -> str:
         text = _text(value).upper()
         if text not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}, not {value!r}")
+            raise ValueError(f"must be one of {', '.join(choices)}, not {quote(value)}")
         return text
     return check
 
@@ -72,7 +72,7 @@ def _pattern(regex: re.Pattern[str], what: str) -> Callable[[object], str]:
     def check(value: object) -> str:
         text = _text(value)
         if not regex.match(text):
-            raise ValueError(f"{text!r} is not {what}")
+            raise ValueError(f"{quote(text)} is not {what}")
         return text
     return check
 
@@ -80,7 +80,7 @@ def _pattern(regex: re.Pattern[str], what: str) -> Callable[[object], str]:
 def _text_list(value: object) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
-        raise ValueError(f"must be a list of text, not {value!r}")
+        raise ValueError(f"must be a list of text, not {quote(value)}")
     return tuple(_text(item) for item in items if not isinstance(item, str) or item.strip())
 
 

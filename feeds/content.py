@@ -120,6 +120,17 @@ def absolute_url(value: str, place: Place) -> str | None:
     return urljoin(place.page_url, value)
 
 
+def file_url(value: str, place: Place) -> str | None:
+    """A front-matter file reference: an http(s) URL as is, an asset to /files/, else None."""
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return value.strip()
+    if parts.scheme or parts.netloc:
+        return None
+    asset = asset_path(parts.path, place)
+    return None if asset is None else place.files_url + quote(asset)
+
+
 def asset_path(path: str, place: Place) -> str | None:
     """The asset under posts/ a relative or root-relative path names, if any."""
     path = unquote(path)

@@ -133,10 +133,10 @@ class FastPath:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "/")
-        try:
+        try:  # WSGI gives the path's bytes as Latin-1; our slugs may be any script
+            path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8")
             prepared = self.lookup(path[1:]) if path.startswith("/") else None
-        except NotFound:
+        except (NotFound, UnicodeError):
             prepared = None
         if prepared is None:
             return self.fallback(environ, start_response)

@@ -32,6 +32,12 @@ class Problem:
         return f"{where}: {self.severity.value}: {self.message}"
 
 
+def quote(value: object, limit: int = 60) -> str:
+    """A value as it appears in a message: its repr, cut short (input can be huge)."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**50 else "<huge number>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class FeedsError(Exception):
     """Root of every error feeds raises on purpose."""
 

@@ -9,6 +9,7 @@ changes (a post added or edited, a scheduled post coming due).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -18,14 +19,15 @@ from pathlib import Path
 from types import MappingProxyType
 
 from feeds import sources
-from feeds.config import Settings, resolve, unknown_settings
-from feeds.errors import PostError, Problem, Severity
+from feeds.config import Settings, resolve, unknown_settings, url
+from feeds.errors import ConfigError, PostError, Problem, Severity
 from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context, normalize_post
 from feeds.normalize.text import slugify
 
 Clock = Callable[[], datetime]
+log = logging.getLogger("feeds")
 
 
 def system_clock() -> datetime:
@@ -157,11 +159,19 @@ class Loader:
         try:
             post, warnings = normalize_post(sources.read_post(self.options.posts, rel), ctx)
         except PostError as exc:
-            kept = before.post if before is not None else None
-            note = " (its last good version is still published)" if kept else ""
-            error = Problem(exc.path, exc.line, Severity.ERROR, exc.message + note)
-            return _FileState(key, kept, (error,))
+            return _failed(before, key, exc)
+        except Exception as exc:  # a bug of ours must not take the other posts down
+            log.exception("unexpected error reading %s", rel)
+            return _failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
         return _FileState(key, post, tuple(warnings))
+
+
+def _failed(before: _FileState | None, key: sources.StatKey, exc: PostError) -> _FileState:
+    """A failed read: the error, and the last good version if there was one."""
+    kept = before.post if before is not None else None
+    note = " (its last good version is still published)" if kept else ""
+    return _FileState(key, kept, (Problem(exc.path, exc.line, Severity.ERROR,
+                                          exc.message + note),))
 
 
 def load(options: Options, clock: Clock = system_clock) -> Loaded:
@@ -174,8 +184,7 @@ def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Prob
     raw = sources.read_blog(options.posts)
     meta = raw.meta if raw else {}
     settings: Settings = resolve(meta, options.environ, {}, raw.meta_lines if raw else None)
-    base_url = options.base_url or settings["link"] or options.fallback_url
-    base_url = base_url if base_url.endswith("/") else base_url + "/"
+    base_url = _base_url(options.base_url) or settings["link"] or options.fallback_url
     name = options.posts.resolve().name
     blog, problems = make_blog(BlogSource(settings, raw.body if raw else "", name, base_url,
                                           assets))
@@ -184,6 +193,16 @@ def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Prob
         problems.append(Problem(sources.BLOG_FILE, line, Severity.WARNING,
                                 f"unknown setting `{key}`"))
     return blog, problems
+
+
+def _base_url(given: str | None) -> str | None:
+    """--base-url / FEEDS_BASE_URL, checked like `link`."""
+    if given is None:
+        return None
+    try:
+        return url(given)
+    except ValueError as exc:
+        raise ConfigError("base_url", str(exc)) from exc
 
 
 def _claim_all(files: Mapping[str, _FileState]) -> tuple[list[Post], list[Problem]]:
@@ -222,6 +241,8 @@ def publish(loaded: Loaded, now: datetime) -> Snapshot:
     """What `loaded` publishes at `now`: no drafts, nothing dated in the future."""
     visible = tuple(p for p in loaded.posts if not p.draft and p.date <= now)
     future = [p.date for p in loaded.posts if not p.draft and p.date > now]
+    # repr of our typed records only (Post.extra is left out of it): stable across
+    # processes, and cheap whatever unknown fields a post carries.
     digest = hashlib.sha256(repr((loaded.blog, visible)).encode()).hexdigest()[:20]
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
                     min(future) if future else None,

@@ -58,7 +58,7 @@ class Post:
     draft: bool = False
     lang: str | None = None
     # Unknown front-matter fields, as (name, value) pairs: dict(post.extra) reads them.
-    extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    extra: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def permalink(self) -> str:

@@ -22,6 +22,8 @@ POST_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html"})
 BLOG_FILE = "_blog.md"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 64 * 1024
+# Front matter as a tree, aliases expanded: more nodes than this is an alias bomb.
+MAX_YAML_NODES = 10_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -116,15 +118,19 @@ def _is_post_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in POST_SUFFIXES
 
 
-def _inside(root: Path, path: Path, rel: str, problems: list[Problem]) -> Path | None:
-    """The real path of `path` if it lies inside `root`, else None (with a warning)."""
+def _inside(root: Path, path: Path, rel: str, problems: list[Problem],
+            private: bool = False) -> Path | None:
+    """The real path of `path` if it lies inside `root` (and is not private unless
+    `private`), else None, with a warning when a link led there."""
     real = path.resolve()
-    if real == root or root in real.parents:
+    inside = real == root or root in real.parents
+    if inside and (private or not _hidden(real.relative_to(root))):
         return real
     if path.is_symlink():
         problems.append(
             Problem(rel, None, Severity.WARNING,
-                    "symbolic link points outside the posts folder; ignored")
+                    "symbolic link points outside the posts folder (or to a private "
+                    "name); ignored")
         )
     return None
 
@@ -138,6 +144,11 @@ def stat_key(path: Path) -> StatKey | None:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
+def _hidden(rel: Path) -> bool:
+    """A path through a private (`_`), hidden or leftover name."""
+    return any(is_ignored(part) for part in rel.parts)
+
+
 def resolve_asset(root: Path, rel: str) -> Path | None:
     """The real file an asset address names, or None if it is not a servable asset."""
     parts = rel.split("/")
@@ -145,12 +156,12 @@ def resolve_asset(root: Path, rel: str) -> Path | None:
         return None
     if _is_post_name(parts[-1]) or "\x00" in rel or len(rel) > 1024:
         return None
-    real_root = root.resolve()
     try:
+        real_root = root.resolve()
         target = _inside(real_root, real_root.joinpath(*parts), rel, [])
-    except (OSError, ValueError):
+        return target if target is not None and target.is_file() else None
+    except (OSError, ValueError):  # e.g. a name too long for the file system
         return None
-    return target if target is not None and target.is_file() else None
 
 
 def asset_size(root: Path, rel: str) -> int | None:
@@ -159,11 +170,12 @@ def asset_size(root: Path, rel: str) -> int | None:
     return target.stat().st_size if target else None
 
 
-def read_post(root: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> RawPost:
+def read_post(root: Path, rel: str, max_bytes: int = MAX_FILE_BYTES,
+              private: bool = False) -> RawPost:
     """Read and split one post file; raise PostError naming the file on any fault."""
     path = root / rel
     try:
-        if _inside(root.resolve(), path, rel, []) is None:
+        if _inside(root.resolve(), path, rel, [], private) is None:
             raise PostError(rel, None, "lies outside the posts folder")
         stat = path.stat()
         data = _read_bytes(path, rel, max_bytes)
@@ -176,9 +188,10 @@ def read_post(root: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> RawPost:
 
 def read_blog(root: Path) -> RawPost | None:
     """Read `_blog.md` if the folder has one."""
-    if not (root / BLOG_FILE).is_file():
-        return None
-    return read_post(root, BLOG_FILE)
+    path = root / BLOG_FILE
+    if not path.is_file() or not path.read_bytes().strip():
+        return None  # no description, or an empty one: every setting has its default
+    return read_post(root, BLOG_FILE, private=True)
 
 
 def _read_bytes(path: Path, rel: str, max_bytes: int) -> bytes:
@@ -252,17 +265,39 @@ def parse_yaml(source: str, rel: str, first_line: int) -> tuple[dict[str, object
     loader = _Loader(source)
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise PostError(rel, first_line, "front matter expands to more than "
+                            f"{MAX_YAML_NODES} values (too many aliases)")
         data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + mark.line if mark is not None else first_line
         reason = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         raise PostError(rel, line, f"front matter is not valid YAML: {reason}") from exc
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        # PyYAML's own constructors raise these for values such as 2024-02-30.
+        raise PostError(rel, first_line, f"front matter has an impossible value: {exc}"
+                        ) from exc
     finally:
         loader.dispose()
     if not isinstance(data, dict):
         raise PostError(rel, first_line, "front matter must be a mapping of `field: value` lines")
     return _string_keys(data, rel, first_line), _key_lines(node, first_line)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes the tree has with every alias expanded (memoised, capped)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle counts as too big
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    sizes[id(node)] = min(size, MAX_YAML_NODES + 1)
+    return sizes[id(node)]
 
 
 def _key_lines(node: yaml.Node | None, first_line: int) -> dict[str, int]:

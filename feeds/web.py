@@ -18,6 +18,7 @@ from feeds.delivery import FastPath, Prepared
 from feeds.errors import NotFound
 from feeds.library import Clock, Library, Options, Snapshot, system_clock
 from feeds.live import Live, OnChange
+from feeds.normalize.media import media_type
 from feeds.render.channel import CONTENT_TYPES
 from feeds.render.pages import CONTENT_SECURITY_POLICY, error_page
 from feeds.render.site import Site
@@ -25,6 +26,9 @@ from feeds.shared import Shared
 from feeds.websub import Publisher
 
 ASSET_MAX_AGE = 3600
+# Types a browser would run as a page of ours: assets of these types are downloads.
+ACTIVE_TYPES = frozenset({"text/html", "image/svg+xml", "application/xml", "text/xml",
+                          "application/xhtml+xml", "text/javascript"})
 
 
 class Served:
@@ -131,7 +135,7 @@ def _etag(site: Site, path: str) -> str | None:
 
 
 def _routes(app: Flask, state: State) -> None:
-    @app.get("/healthz")
+    @app.get("/healthz", provide_automatic_options=False)
     def healthz() -> Response:
         snapshot = state.live.snapshot()
         text = (f"ok\nposts: {len(snapshot.posts)}\nloaded: {snapshot.loaded_at.isoformat()}\n"
@@ -141,15 +145,21 @@ def _routes(app: Flask, state: State) -> None:
         response.cache_control.no_store = True
         return response
 
-    @app.get("/files/<path:rel>")
+    @app.get("/files/<path:rel>", provide_automatic_options=False)
     def files(rel: str) -> WerkzeugResponse:
         target = state.live.library.asset(rel)
         if target is None:
             raise NotFound(rel)
-        return send_file(target, conditional=True, max_age=ASSET_MAX_AGE)
+        kind = media_type(rel) or "application/octet-stream"
+        response = send_file(target, mimetype=kind, conditional=True, max_age=ASSET_MAX_AGE)
+        # An asset is the publisher's file, not sanitised: it may never run as our page.
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        if kind in ACTIVE_TYPES:
+            response.headers["Content-Disposition"] = "attachment"
+        return response
 
-    @app.get("/", defaults={"path": ""})
-    @app.get("/<path:path>")
+    @app.get("/", defaults={"path": ""}, provide_automatic_options=False)
+    @app.get("/<path:path>", provide_automatic_options=False)
     def elsewhere(path: str) -> Response:
         raise NotFound(path)  # documents never get here: the fast path sends them
 

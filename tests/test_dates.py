@@ -78,6 +78,13 @@ REJECTED = [
     (True, "not a date"),
     (20141210, "not a date"),
     (["2014-12-10"], "not a date"),
+    ("10 Dec 2014 09:30 GMT+3", "not UTC"),  # dateutil would read it as -03:00
+    ("2014-12-10T09:30:00 UTC-5", "not UTC"),
+    ("2014-12-10T09:30:00+25:00", "out of the range"),
+    ("0001-01-01", "out of the range"),  # before UTC's year 1 in Oslo
+    ("9999-12-31T23:00:00-05:00", "out of the range"),
+    (date(1, 1, 1), "out of the range"),
+    ("2014-12-10 09:30 America/Argentina", "unknown time zone"),  # a folder, not a zone
 ]
 
 

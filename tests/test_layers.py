@@ -26,7 +26,7 @@ ALLOWED = {
     "feeds.websub": set(),
     "feeds.delivery": {"feeds.errors", "feeds.render.site"},
     "feeds.web": {"feeds.errors", "feeds.library", "feeds.render", "feeds.delivery",
-                  "feeds.live", "feeds.shared", "feeds.websub"},
+                  "feeds.live", "feeds.shared", "feeds.websub", "feeds.normalize.media"},
     "feeds.server": {"feeds.library", "feeds.shared", "feeds.web"},
     "feeds.cli": {"feeds.errors", "feeds.library", "feeds.server"},
     "feeds.__main__": {"feeds.cli"},

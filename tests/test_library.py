@@ -123,3 +123,49 @@ def test_about_text_gives_the_description(tmp_path: Path) -> None:
     blog = Library(Options(root)).snapshot().blog
     assert blog.description == "A test blog about testing."
     assert "<p>Second paragraph.</p>" in blog.about_html
+
+
+def test_an_unexpected_failure_in_one_file_hides_no_other(
+        tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feeds.library
+
+    root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01"),
+                                            "b.md": post("B", "2024-01-02")})
+    real = feeds.library.normalize_post
+
+    def flaky(raw, ctx):  # type: ignore[no-untyped-def]
+        if raw.path == "b.md":
+            raise RuntimeError("a bug")
+        return real(raw, ctx)
+
+    monkeypatch.setattr(feeds.library, "normalize_post", flaky)
+    library = Library(Options(root), clock)
+    assert [p.title for p in library.snapshot().posts] == ["A"]
+    assert [(p.path, p.message) for p in library.problems] == [
+        ("b.md", "could not be read (a bug)")]
+
+
+def test_a_bad_base_url_is_a_setting_error(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {})
+    with pytest.raises(ConfigError) as caught:
+        Library(Options(root, "javascript:alert(1)"))
+    assert caught.value.setting == "base_url"
+
+
+def test_an_empty_blog_file_means_defaults(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "myblog", {"a.md": post("A", "2024-01-01")}, blog="\n")
+    blog = Library(Options(root)).snapshot().blog
+    assert (blog.title, blog.language, blog.timezone) == ("myblog", "en", "UTC")
+
+
+def test_blog_image_must_be_an_existing_asset(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {}, blog="---\nimage: files/nope.png\n---\n")
+    with pytest.raises(ConfigError, match="image"):
+        Library(Options(root))
+
+
+def test_registry_authors_are_checked(tmp_path: Path) -> None:
+    blog = "---\nauthors:\n  eve: {name: Eve, uri: 'javascript:alert(1)'}\n---\n"
+    root = write_posts(tmp_path / "posts", {}, blog=blog)
+    with pytest.raises(ConfigError, match="not an http"):
+        Library(Options(root))

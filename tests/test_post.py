@@ -126,10 +126,16 @@ ERRORS = [
     ("title: T\nenclosures: [{url: 'https://x.example/a', length: 5}]", 3, "needs a `type`"),
     ("title: T\nenclosures: 5", 3, "must be a list"),
     ("title: ''", 2, "no title"),
+    ("title: T\nenclosures: [{url: audio/x.mp3, type: \"audio/\\x01mpeg\"}]", 3, "needs a `type`"),
+    ("title: T\nauthor: {name: Eve, uri: 'javascript:alert(1)'}", 3, "not an http(s) or mailto"),
+    ("title: T\nauthor: {name: Eve, email: 'not an email'}", 3, "not an email address"),
+    ("title: T\nauthor: {name: Eve, email: 5}", 3, "not an email address"),
+    ("x: &a " + "[" * 5 + "1" + "]" * 5 + "\ntitle: *a", 3, "must be text, not list [[[[[1]]]]]"),
 ]
 
 
-@pytest.mark.parametrize(("front", "line", "reason"), ERRORS, ids=[r[0] for r in ERRORS])
+@pytest.mark.parametrize(("front", "line", "reason"), [r for r in ERRORS if r[2]],
+                         ids=[r[0] for r in ERRORS if r[2]])
 def test_errors_name_the_line_and_reason(front: str, line: int, reason: str) -> None:
     with pytest.raises(PostError) as caught:
         post(f"---\n{front}\n---\nBody.\n")
@@ -160,3 +166,46 @@ def test_a_post_with_no_author_anywhere_is_credited_to_the_blog() -> None:
                                Context.of(blog, frozenset(), lambda _: None))
     assert result.authors == (Author("test-blog", "Test Blog", None,
                                      "https://blog.example.org/"),)
+
+
+def test_messages_quote_huge_values_briefly() -> None:
+    with pytest.raises(PostError) as caught:
+        post("---\ntitle: " + "9" * 5000 + "\n---\nx\n")
+    assert len(caught.value.message) < 200
+
+
+def test_a_text_posts_title_line_is_not_repeated_in_the_content() -> None:
+    result, _ = post("My Title\n\nFirst paragraph.\n", "2024-05-02-t.txt")
+    assert result.title == "My Title"
+    assert result.content_html == "<p>First paragraph.</p>"
+    assert result.summary == "First paragraph."
+
+
+@pytest.mark.parametrize(("heading", "title"), [("# Learning C#", "Learning C#"),
+                                                ("# Closed ##", "Closed"),
+                                                ("#   Spaced   ", "Spaced")])
+def test_markdown_heading_titles(heading: str, title: str) -> None:
+    result, _ = post(f"{heading}\n\nBody.\n", "2024-05-02-h.md")
+    assert result.title == title
+
+
+def test_both_author_and_authors_warns() -> None:
+    result, warnings = post("---\ntitle: T\nauthor: Jane Roe\nauthors: [ann]\n---\nx")
+    assert result.authors == (ANN,)
+    assert [(w.line, w.message) for w in warnings] == [
+        (3, "both `author` and `authors`: `author` is ignored")]
+
+
+def test_other_scripts_make_slugs_tags_and_percent_encoded_ids() -> None:
+    result, _ = post("---\ntitle: T\ntags: [Ελλάδα]\n---\nx", "2024-05-02-Привет.md")
+    assert result.slug == "привет"
+    assert result.tags == ("Ελλάδα",)
+    assert result.id == "tag:blog.example.org,2024-05-02:%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82"
+    assert result.url == "https://blog.example.org/posts/%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82/"
+
+
+def test_media_types_come_from_our_table_not_the_machine() -> None:
+    ctx = Context.of(BLOG, frozenset({"a.m4a", "b.opus"}), lambda _: 10)
+    result, _ = normalize_post(split("---\ntitle: T\nenclosures: [a.m4a, b.opus]\n---\nx",
+                                     "2024-05-02-m.md", MTIME), ctx)
+    assert [e.type for e in result.enclosures] == ["audio/mp4", "audio/ogg"]

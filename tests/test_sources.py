@@ -63,6 +63,10 @@ BAD_FILES = [
     (b"---\n!!python/object/apply:os.system [echo hi]\n---\n", 2, "not valid YAML"),
     (b"---\n1: one\n---\n", 2, "not text"),
     (b"+++\ntitle = \n+++\n", 2, "not valid TOML"),
+    (b"---\ndate: 2024-02-30\n---\n", 2, "impossible value"),
+    (b"---\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+     b"e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n---\n", 2, "too many aliases"),
 ]
 
 
@@ -105,3 +109,21 @@ def test_resolve_asset_refuses_path_tricks(tmp_path: Path, rel: str) -> None:
     (tmp_path / "x.png").write_text("outside")
     (posts / "post.md").write_text("x")
     assert sources.resolve_asset(posts, rel) is None
+
+
+def test_links_to_private_names_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "_private").mkdir()
+    (tmp_path / "_private/key.txt").write_text("secret")
+    (tmp_path / "_blog.md").write_text("---\ntitle: T\n---\n")
+    os.symlink(tmp_path / "_private", tmp_path / "pub")
+    os.symlink(tmp_path / "_blog.md", tmp_path / "blog.png")
+    listing = sources.list_files(tmp_path)
+    assert dict(listing.posts) == {}
+    assert listing.assets == frozenset()
+    assert sources.resolve_asset(tmp_path, "blog.png") is None
+    assert sources.resolve_asset(tmp_path, "pub/key.txt") is None
+
+
+def test_a_name_too_long_for_the_file_system_is_not_an_asset(tmp_path: Path) -> None:
+    assert sources.resolve_asset(tmp_path, "a" * 300 + ".png") is None
+    assert sources.resolve_asset(tmp_path, "d/" * 200 + "x.png") is None

@@ -12,7 +12,10 @@ SLUGS = [
     ("2024 in review", "2024-in-review"),
     ("Crème brûlée", "creme-brulee"),
     ("---", ""),
-    ("日本", ""),
+    ("日本", "日本"),  # other scripts keep their letters
+    ("Привет, мой мир", "привет-мой-мир"),  # й stays й: only Latin letters lose accents
+    ("Ελλάδα 2024", "ελλάδα-2024"),
+    ("a_b", "a-b"),
 ]
 
 

@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from feeds.errors import FieldError
+from feeds.errors import FieldError, quote
 from feeds.model import Author
 from feeds.normalize.text import clean_line, slugify
 
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]*?)\s*<\s*(?P<email>[^<>\s]+@[^<>\s]+)\s*>$")
 _EMAIL_NAME = re.compile(r"^(?P<email>[^()\s]+@[^()\s]+)\s*\(\s*(?P<name>[^()]+?)\s*\)$")
 _EMAIL = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")
+_URI = re.compile(r"^(?:https?://[^\s/?#]+[^\s]*|mailto:[^@\s]+@[^@\s]+)$", re.IGNORECASE)
 _AUTHOR_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _BY = re.compile(r"^(?:by|from)\s+", re.IGNORECASE)
 # Separators between several authors in one string, outside <…> and (…).
@@ -65,7 +66,7 @@ def _parse_item(item: object, registry: Registry) -> list[Author]:
     if isinstance(item, dict):
         return [_from_mapping(item, registry)]
     if not isinstance(item, str):
-        raise FieldError(f"author {item!r} is not text")
+        raise FieldError(f"author {quote(item)} is not text")
     whole = registry.find(clean_line(item))
     if whole is not None:
         return [whole]
@@ -95,10 +96,10 @@ def parse_one(text: str, registry: Registry) -> Author:
     name, email = _name_and_email(text)
     if name is None:
         if _AUTHOR_ID.match(text) and not email:
-            raise FieldError(f"unknown author id {text!r}; add it to the authors in _blog.md")
-        raise FieldError(f"author {text!r} has an email but no name; write 'Name <{email}>'")
+            raise FieldError(f"unknown author id {quote(text)}; add it to the authors in _blog.md")
+        raise FieldError(f"author {quote(text)} has an email but no name; write 'Name <{email}>'")
     if not _HAS_LETTER.search(name):
-        raise FieldError(f"author {text!r} has no name")
+        raise FieldError(f"author {quote(text)} has no name")
     return (registry.find(name) or (email and registry.find(email))
             or Author(slugify(name) or _fallback_id(name), name, email))
 
@@ -121,14 +122,22 @@ def _fallback_id(name: str) -> str:
 
 
 def _from_mapping(item: dict[object, object], registry: Registry) -> Author:
-    name, email, uri = (item.get(k) for k in ("name", "email", "uri"))
+    name = item.get("name")
     if not isinstance(name, str) or not clean_line(name):
-        raise FieldError(f"author {item!r} needs a `name`")
-    for label, val in (("email", email), ("uri", uri)):
-        if val is not None and not isinstance(val, str):
-            raise FieldError(f"author {label} {val!r} is not text")
+        raise FieldError(f"author {quote(item)} needs a `name`")
     known = registry.find(clean_line(name))
     if known is not None:
         return known
-    return Author(slugify(name) or _fallback_id(name), clean_line(name),
-                  email if isinstance(email, str) else None, uri if isinstance(uri, str) else None)
+    return make_author(None, name, item.get("email"), item.get("uri"))
+
+
+def make_author(key: str | None, name: str, email: object, uri: object) -> Author:
+    """An Author from given parts, each checked: an email, an http(s) or mailto URI."""
+    if email is not None and (not isinstance(email, str) or not _EMAIL.match(email.strip())):
+        raise FieldError(f"author email {quote(email)} is not an email address")
+    if uri is not None and (not isinstance(uri, str) or not _URI.match(uri.strip())):
+        raise FieldError(f"author uri {quote(uri)} is not an http(s) or mailto URL")
+    name = clean_line(name)
+    return Author(key or slugify(name) or _fallback_id(name), name,
+                  email.strip() if isinstance(email, str) else None,
+                  uri.strip() if isinstance(uri, str) else None)

@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feeds.config import Settings
-from feeds.content import Place, absolute_url, first_paragraph_text, render_body
-from feeds.errors import ConfigError, FieldError, Problem, Severity
+from feeds.content import Place, file_url, first_paragraph_text, render_body
+from feeds.errors import ConfigError, FieldError, Problem, Severity, quote
 from feeds.model import Author, Blog
-from feeds.normalize.authors import Registry, parse_authors
+from feeds.normalize.authors import Registry, make_author, parse_authors
 from feeds.normalize.text import clean_line, slugify, summarise
 
 BLOG_FILE = "_blog.md"
@@ -74,17 +74,17 @@ def make_registry(entries: Mapping[str, Any]) -> Registry:
 
 def _registry_author(key: object, value: object) -> Author:
     if not isinstance(key, str) or slugify(key) != key:
-        raise ConfigError("authors", f"author id {key!r} must be lower-case letters, "
+        raise ConfigError("authors", f"author id {quote(key)} must be lower-case letters, "
                           "digits and hyphens")
     if isinstance(value, str):
         value = {"name": value}
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-        raise ConfigError("authors", f"author {key!r} needs a `name`")
-    email, uri = value.get("email"), value.get("uri")
-    for label, item in (("email", email), ("uri", uri)):
-        if item is not None and not isinstance(item, str):
-            raise ConfigError("authors", f"author {key!r}: {label} must be text")
-    return Author(key, clean_line(value["name"]), email, uri)
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) \
+            or not clean_line(value["name"]):
+        raise ConfigError("authors", f"author {quote(key)} needs a `name`")
+    try:
+        return make_author(key, value["name"], value.get("email"), value.get("uri"))
+    except FieldError as exc:
+        raise ConfigError("authors", f"author {quote(key)}: {exc}") from exc
 
 
 def _aliases(entries: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -93,7 +93,7 @@ def _aliases(entries: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if isinstance(aliases, str):
         aliases = [aliases]
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise ConfigError("authors", f"author {key!r}: aliases must be a list of names")
+        raise ConfigError("authors", f"author {quote(key)}: aliases must be a list of names")
     return tuple(aliases)
 
 
@@ -124,7 +124,8 @@ def _authority(s: Settings, warnings: list[Problem]) -> str:
 def _asset_url(value: str | None, place: Place, name: str) -> str | None:
     if value is None:
         return None
-    resolved = absolute_url(value, place)
-    if resolved is None or (not urlsplit(value).scheme and "/files/" not in resolved):
-        raise ConfigError(name, f"{value!r} is neither an asset under posts/ nor an http(s) URL")
+    resolved = file_url(value, place)
+    if resolved is None:
+        raise ConfigError(name, f"{quote(value)} is neither a file under posts/ nor an "
+                          "http(s) URL")
     return resolved

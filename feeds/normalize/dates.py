@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateutil_parser
 from dateutil import tz as dateutil_tz
 
-from feeds.errors import FieldError
+from feeds.errors import FieldError, quote
 
 MAX_DATE_LENGTH = 80
 # Known abbreviations only: any other is an error, never a silent guess.
@@ -26,6 +26,7 @@ _ORDERS = {"MDY": (False, False), "DMY": (True, False), "YMD": (False, True)}
 # Two defaults that differ in every field: a field the text did not give shows
 # up as a difference between the two parses.
 _DEFAULTS = (datetime(1904, 2, 3, 4, 5, 6), datetime(1972, 11, 28, 17, 33, 44))
+_POSIX_OFFSET = re.compile(r"\b(?:UTC|GMT|UT)\s*[+-]\s*\d", re.IGNORECASE)
 _IANA_TAIL = re.compile(r"^(?P<rest>.*\S)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+)$")
 
 
@@ -55,13 +56,20 @@ def parse_date(value: object, ctx: DateContext) -> ParsedDate:
 
     Raises FieldError with a plain-words reason for anything else.
     """
+    try:
+        return _parse_date(value, ctx)
+    except (OverflowError, ValueError, OSError) as exc:  # FieldError is none of these
+        raise FieldError(f"{quote(value)} is out of the range of dates ({exc})") from exc
+
+
+def _parse_date(value: object, ctx: DateContext) -> ParsedDate:
     if isinstance(value, datetime):
         return _from_datetime(value, ctx.zone)
     if isinstance(value, date):
         return _localise(datetime(value.year, value.month, value.day), ctx.zone)
     if isinstance(value, str):
         return parse_date_text(value, ctx)
-    raise FieldError(f"{value!r} is not a date")
+    raise FieldError(f"{quote(value)} is not a date")
 
 
 def parse_date_text(text: str, ctx: DateContext) -> ParsedDate:
@@ -70,7 +78,10 @@ def parse_date_text(text: str, ctx: DateContext) -> ParsedDate:
     if not text:
         raise FieldError("the date is empty")
     if len(text) > MAX_DATE_LENGTH:
-        raise FieldError(f"{text[:20]!r}… is too long to be a date")
+        raise FieldError(f"{quote(text[:20])}… is too long to be a date")
+    if _POSIX_OFFSET.search(text):
+        raise FieldError(f"{quote(text)}: write the offset as +03:00, not UTC+3 (whose sign "
+                         "readers disagree on)")
     iso = _iso(text)
     if iso is not None:
         return _from_datetime(iso, ctx.zone)
@@ -101,25 +112,25 @@ def _free_form(text: str, ctx: DateContext, naive: bool) -> datetime:
         )
     except (ValueError, OverflowError) as exc:
         _raise_unknown_zone(unknown)
-        raise FieldError(f"{text!r} is not a date I can read") from exc
+        raise FieldError(f"{quote(text)} is not a date I can read") from exc
     _raise_unknown_zone(unknown)
     _require_fields(text, first, second)
     if naive and first.tzinfo is not None:
-        raise FieldError(f"{text!r} gives two time zones")
+        raise FieldError(f"{quote(text)} gives two time zones")
     return _zero_missing_time(first, second)
 
 
 def _raise_unknown_zone(unknown: list[str]) -> None:
     if unknown:
         raise FieldError(
-            f"unknown time zone {unknown[0]!r}; use a numeric offset, UTC or an IANA name"
+            f"unknown time zone {quote(unknown[0])}; use a numeric offset, UTC or an IANA name"
         )
 
 
 def _require_fields(text: str, first: datetime, second: datetime) -> None:
     for name in ("year", "month", "day"):
         if getattr(first, name) != getattr(second, name):
-            raise FieldError(f"{text!r} has no {name}; write the full date")
+            raise FieldError(f"{quote(text)} has no {name}; write the full date")
 
 
 def _zero_missing_time(first: datetime, second: datetime) -> datetime:
@@ -149,8 +160,8 @@ def _zone_for(name: str | None, offset: int | None, unknown: list[str]) -> tzinf
 def _iana(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise FieldError(f"unknown time zone {name!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise FieldError(f"unknown time zone {quote(name)}") from exc
 
 
 def _from_datetime(value: datetime, zone: tzinfo) -> ParsedDate:

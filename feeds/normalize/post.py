@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import mimetypes
 import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
-from feeds.content import Place, absolute_url, asset_path, first_paragraph_text, render_body
-from feeds.errors import FieldError, PostError, Problem, Severity
+from feeds.content import Place, asset_path, file_url, first_paragraph_text, render_body
+from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.model import Author, Blog, Enclosure, Image, Post
 from feeds.normalize.authors import Registry, parse_authors
 from feeds.normalize.blog import registry_of
 from feeds.normalize.dates import DateContext, local_date, parse_date
+from feeds.normalize.media import MEDIA_TYPE, media_type
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.sources import RawPost
 
@@ -26,7 +27,7 @@ KNOWN_FIELDS = frozenset({
 _KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+_HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # CommonMark ATX heading
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -78,10 +79,10 @@ class _Work:
 
 def _yaml_hint(value: object) -> str:
     if isinstance(value, bool):
-        return f"{value!r} (YAML reads yes/no/on/off as true/false: quote the value)"
+        return f"{quote(value)} (YAML reads yes/no/on/off as true/false: quote the value)"
     if isinstance(value, int | float):
-        return f"the number {value!r} (YAML reads 1:20 as a number: quote the value)"
-    return f"{type(value).__name__} {value!r}"
+        return f"the number {quote(value)} (YAML reads 1:20 as a number: quote the value)"
+    return f"{type(value).__name__} {quote(value)}"
 
 
 def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
@@ -91,10 +92,10 @@ def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
         if key not in KNOWN_FIELDS:
             work.warn(key, f"unknown field `{key}` (kept in extra)")
     body, heading = _split_heading(raw)
-    title = _title(work, heading, body)
+    title = _title(work, heading)
     date = _date(work)
     slug = _slug(work)
-    url = ctx.blog.url(f"posts/{slug}/")
+    url = ctx.blog.url(f"posts/{quote_url(slug)}/")
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
     content = render_body(body, _KINDS[raw.suffix], place)
     post = Post(
@@ -109,20 +110,24 @@ def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
 
 
 def _split_heading(raw: RawPost) -> tuple[str, str | None]:
-    """A Markdown body's leading `# heading` (taken as the title when none is given)."""
+    """The title line when there is no `title`: a Markdown body's leading `# heading`,
+    a text body's first line. It is taken out of the body, so it is not shown twice."""
     lines = raw.body.lstrip("\n").split("\n")
-    match = _HEADING.match(lines[0]) if _KINDS[raw.suffix] == "markdown" else None
-    if match is None or "title" in raw.meta:
+    kind = _KINDS[raw.suffix]
+    if "title" in raw.meta or kind == "html":
+        return raw.body, None
+    match = _HEADING.match(lines[0]) if kind == "markdown" else None
+    if kind == "text" and lines[0].strip():
+        return "\n".join(lines[1:]), lines[0]
+    if match is None:
         return raw.body, None
     return "\n".join(lines[1:]), match[1]
 
 
-def _title(work: _Work, heading: str | None, body: str) -> str:
+def _title(work: _Work, heading: str | None) -> str:
     title = work.text("title")
     if title is None and heading is not None:
         title = clean_line(heading)
-    if title is None and _KINDS[work.raw.suffix] == "text":
-        title = clean_line(next((line for line in body.split("\n") if line.strip()), ""))
     if not title:
         raise work.fail("title", "no title: add a `title` field or start the body with "
                         "a `# heading`")
@@ -169,7 +174,7 @@ def _slug(work: _Work) -> str:
     source = given if given is not None else _DATE_PREFIX.sub("", stem) or stem
     slug = slugify(source)
     if not slug:
-        raise work.fail("slug", f"cannot make a URL name from {source!r}: add a `slug` field")
+        raise work.fail("slug", f"cannot make a URL name from {quote(source)}: add a `slug` field")
     return slug
 
 
@@ -177,15 +182,17 @@ def _id(work: _Work, date: datetime, slug: str) -> str:
     given = work.text("id")
     if given is not None:
         if not _URI.match(given):
-            raise work.fail("id", f"`id` {given!r} is not a URI (such as tag:example.org,"
+            raise work.fail("id", f"`id` {quote(given)} is not a URI (such as tag:example.org,"
                             "2024-01-01:name)")
         return given
     day = local_date(date, work.ctx.dates).isoformat()
-    return f"tag:{work.ctx.blog.id_authority},{day}:{slug}"
+    return f"tag:{work.ctx.blog.id_authority},{day}:{quote_url(slug)}"
 
 
 def _authors(work: _Work) -> tuple[Author, ...]:
     key = "authors" if work.get("authors") is not None else "author"
+    if key == "authors" and work.get("author") is not None:
+        work.warn("author", "both `author` and `authors`: `author` is ignored")
     value = work.get(key)
     if value is None:
         return work.ctx.blog.default_authors or (blog_author(work.ctx.blog),)
@@ -234,21 +241,21 @@ def _summary(work: _Work, content: str) -> str:
 def _link(work: _Work) -> str | None:
     link = work.text("link")
     if link is not None and urlsplit(link).scheme not in ("http", "https"):
-        raise work.fail("link", f"`link` {link!r} is not an absolute http(s) URL")
+        raise work.fail("link", f"`link` {quote(link)} is not an absolute http(s) URL")
     return link
 
 
 def _draft(work: _Work) -> bool:
     value = work.get("draft")
     if value is not None and not isinstance(value, bool):
-        raise work.fail("draft", f"`draft` must be true or false, not {value!r}")
+        raise work.fail("draft", f"`draft` must be true or false, not {quote(value)}")
     return bool(value)
 
 
 def _lang(work: _Work) -> str | None:
     lang = work.text("lang")
     if lang is not None and not _LANGUAGE.match(lang):
-        raise work.fail("lang", f"`lang` {lang!r} is not a BCP 47 language tag")
+        raise work.fail("lang", f"`lang` {quote(lang)} is not a BCP 47 language tag")
     return lang
 
 
@@ -260,15 +267,14 @@ def _image(work: _Work, place: Place) -> Image | None:
             work.warn("image_caption", "`image_caption` without an `image`")
         return None
     url = _file_url(work, "image", path, place)
-    return Image(url, caption, mimetypes.guess_type(urlsplit(url).path)[0])
+    return Image(url, caption, media_type(url))
 
 
 def _file_url(work: _Work, key: str, value: str, place: Place) -> str:
     """An asset path or absolute URL from front matter, made absolute."""
-    resolved = absolute_url(value, place)
-    is_url = urlsplit(value).scheme in ("http", "https")
-    if resolved is None or not (is_url or asset_path(urlsplit(value).path, place)):
-        raise work.fail(key, f"`{key}` {value!r} is neither a file under posts/ "
+    resolved = file_url(value, place)
+    if resolved is None:
+        raise work.fail(key, f"`{key}` {quote(value)} is neither a file under posts/ "
                         "nor an http(s) URL")
     return resolved
 
@@ -286,15 +292,15 @@ def _enclosure(work: _Work, item: object, place: Place) -> Enclosure:
     if isinstance(item, str):
         item = {"url": item}
     if not isinstance(item, dict) or not isinstance(item.get("url"), str):
-        raise work.fail("enclosures", f"enclosure {item!r} needs a `url`")
+        raise work.fail("enclosures", f"enclosure {quote(item)} needs a `url`")
     url = _file_url(work, "enclosures", item["url"], place)
     local = asset_path(urlsplit(item["url"]).path, place)
-    kind = item.get("type") or mimetypes.guess_type(urlsplit(url).path)[0]
+    kind = item.get("type") or media_type(url)
     length = item.get("length", work.ctx.asset_size(local) if local else None)
-    if not isinstance(kind, str) or "/" not in kind:
-        raise work.fail("enclosures", f"enclosure {item['url']!r} needs a `type` such as "
+    if not isinstance(kind, str) or not MEDIA_TYPE.match(kind):
+        raise work.fail("enclosures", f"enclosure {quote(item['url'])} needs a `type` such as "
                         "audio/mpeg")
     if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-        raise work.fail("enclosures", f"enclosure {item['url']!r} needs a `length` in bytes")
+        raise work.fail("enclosures", f"enclosure {quote(item['url'])} needs a `length` in bytes")
     return Enclosure(url, kind, length)
 

@@ -12,7 +12,7 @@ _XML_ILLEGAL = re.compile(
 )
 # Controls XML allows but no reader wants in a one-line field.
 _C1_AND_NEL = re.compile("[\u007f-\u009f]")
-_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_SLUG_JUNK = re.compile(r"[\W_]+", re.UNICODE)
 # Latin letters that Unicode does not decompose into a base letter.
 _LATIN = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l",
                         "þ": "th", "ð": "d", "ı": "i"})
@@ -31,10 +31,20 @@ def clean_line(text: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """ASCII, lower-case, hyphen-separated; empty when nothing is left."""
-    latin = text.lower().translate(_LATIN)
-    ascii_text = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
-    return _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")[:80].strip("-")
+    """Lower-case words joined by hyphens; empty when nothing is left.
+
+    Latin letters lose their accents (Crème -> creme); other scripts keep their
+    letters (Привет -> привет), percent-encoded where they go into a URL.
+    """
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_LATIN))
+    kept, base = [], ""
+    for char in folded:
+        if unicodedata.combining(char) and base.isascii():
+            continue  # an accent on a Latin letter: dropped
+        kept.append(char)
+        base = base if unicodedata.combining(char) else char
+    joined = unicodedata.normalize("NFC", "".join(kept))
+    return _SLUG_JUNK.sub("-", joined).strip("-")[:80].strip("-")
 
 
 def summarise(text: str, limit: int = SUMMARY_LIMIT) -> str:
