@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import FeedsError
-from feeds.library import Library, Snapshot
+from feeds.library import Library, Snapshot, publish
 from feeds.shared import Shared
 
 log = logging.getLogger("feeds")
@@ -96,18 +96,26 @@ class Live:
                 log.exception("reload failed")
 
     def reload(self) -> None:
-        """Read what changed; publish a new generation when the content changed."""
-        before = self.library.snapshot().version
+        """Read what changed; publish a new generation when the content changed.
+
+        The new version is published before this worker serves it: serving it
+        first would let a poller see it here, then the old one at a follower.
+        """
         try:
-            stats = self.library.refresh()
+            loaded, stats = self.library.loader.load()
         except FeedsError as exc:
             log.error("reload failed: %s", exc)
             return
-        if self.library.snapshot().version != before or stats.files_read:
+        changed = publish(loaded, self.library.clock()).version != self.library.snapshot().version
+        if changed or stats.files_read:
             log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
                      stats.errors, stats.seconds * 1000)
-        if self.library.snapshot().version != before:
-            self._generation = self.shared.publish(self.library.loaded)
+        if changed:
+            generation = self.shared.publish(loaded)
+            self.library.replace(loaded)
+            self._generation = generation
+        else:
+            self.library.loaded = loaded  # same content; keep its problems current
 
     def _announce(self, published: Snapshot) -> Snapshot:
         """Tell `on_change` about a new version (a file change or a post coming due)."""

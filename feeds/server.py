@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -29,8 +31,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def _log_like_gunicorn() -> None:
+    """Our lines (reloads, hub notifications) in gunicorn's format, on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] "
+                                           "%(message)s", "%Y-%m-%d %H:%M:%S %z"))
+    logger = logging.getLogger("feeds")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def run(options: Options, bind: str, workers: int) -> None:
     """Load the blog once, fork the workers, serve until stopped."""
+    _log_like_gunicorn()
     shared = Shared.create()
     app = create_app(options, shared=shared, start=False)
     state: State = app.extensions["feeds"]
