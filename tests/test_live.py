@@ -55,7 +55,8 @@ def test_a_broken_save_keeps_the_last_good_version(tmp_path: Path, clock: FakeCl
 
 def test_a_change_of_blog_settings_or_assets_rereads_everything(
         tmp_path: Path, clock: FakeClock) -> None:
-    root = write_posts(tmp_path / "posts", {"a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n![p](pic.png)\n"})
+    root = write_posts(tmp_path / "posts",
+                       {"a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n![p](pic.png)\n"})
     library = Library(Options(root), clock)
     assert "files/pic.png" not in library.snapshot().posts[0].content_html
     (root / "pic.png").write_bytes(b"\x89PNG")

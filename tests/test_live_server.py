@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+import typing
 import urllib.parse
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,8 @@ import pytest
 from conftest import Server, write_posts
 
 pytestmark = pytest.mark.e2e
-BLOG = "---\ntitle: Live\nlink: https://live.example.org/\nauthor: Ann <ann@example.org>\n{}---\nA.\n"
+BLOG = ("---\ntitle: Live\nlink: https://live.example.org/\nauthor: Ann <ann@example.org>\n"
+        "{}---\nA.\n")
 
 
 def post(title: str, date: str = "2024-01-01") -> str:
@@ -130,7 +132,7 @@ def test_a_scheduled_post_appears_at_its_time_without_a_file_event(
 class Hub(http.server.BaseHTTPRequestHandler):
     """A WebSub hub on loopback that fails the first request, then accepts."""
 
-    received: list[dict[str, list[str]]] = []
+    received: typing.ClassVar[list[dict[str, list[str]]]] = []
     failures_left = 1
 
     def do_POST(self) -> None:
@@ -163,7 +165,7 @@ def test_websub_publish_per_changed_feed_with_retries(tmp_path: Path, serve, hub
     root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": post("Alpha")},
                        blog=BLOG.format(f"hub: {hub}\n"))
     server = serve(root, base_url="https://live.example.org/")
-    status, headers, body = server.get("/rss.xml")
+    _, headers, body = server.get("/rss.xml")
     assert f'<{hub}>; rel="hub"'.encode() in headers["Link"].encode()
     assert f'<atom:link href="{hub}" rel="hub"/>'.encode() in body
     assert hub.encode() in server.get("/atom.xml")[2] and hub.encode() in server.get(
