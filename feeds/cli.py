@@ -66,15 +66,18 @@ def check(posts: Path | None) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @_BASE_URL
-def serve(posts: Path | None, host: str, port: int, workers: int, base_url: str | None) -> None:
-    """Serve the blog with gunicorn (the production server)."""
+@click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
+              show_default=True, help="the WSGI server")
+def serve(posts: Path | None, host: str, port: int, workers: int, base_url: str | None,
+          server: str) -> None:
+    """Serve the blog with a production WSGI server (granian or gunicorn)."""
     from feeds.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
 
     bind_host = f"[{host}]" if ":" in host else host
     options = Options.from_environ(posts=posts, base_url=base_url,
                                    fallback_url=f"http://{bind_host}:{port}/")
     try:
-        run(options, f"{bind_host}:{port}", workers)  # loads before any worker starts
+        run(options, bind_host, port, workers, server)  # loads before any worker starts
     except FeedsError as exc:
         _fail(exc)
 

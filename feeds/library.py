@@ -96,6 +96,22 @@ class _FileState:
 
 
 @dataclass(frozen=True)
+class LoaderState:
+    """A Loader's memory of each file, handed from one process to another."""
+
+    files: Mapping[str, _FileState]
+    context_key: tuple[object, ...] | None
+
+
+@dataclass(frozen=True)
+class Shareable:
+    """One load as published to every worker: the content and the loader's memory."""
+
+    loaded: Loaded
+    state: LoaderState
+
+
+@dataclass(frozen=True)
 class ReloadStats:
     """What one (re)load did, for the log line."""
 
@@ -142,8 +158,18 @@ class Loader:
             blog, problems = load_blog(self.options, listing.assets)
             root = self.options.posts
             ctx = Context.of(blog, listing.assets, lambda rel: sources.asset_size(root, rel))
-            self._blog, self._context_key, self._files = (blog, problems, ctx), key, {}
+            if key != self._context_key:
+                self._files = {}  # other settings or assets: every post is read again
+            self._blog, self._context_key = (blog, problems, ctx), key
         return self._blog
+
+    def export(self) -> LoaderState:
+        """What another process needs to go on from this load (see `adopt`)."""
+        return LoaderState(dict(self._files), self._context_key)
+
+    def adopt(self, state: LoaderState) -> None:
+        """Go on from another process's load: only files changed since are read."""
+        self._files, self._context_key, self._blog = dict(state.files), state.context_key, None
 
     def _read_changed(self, listing: sources.Listing, ctx: Context) -> int:
         previous, self._files, read = self._files, {}, 0
@@ -252,12 +278,22 @@ def publish(loaded: Loaded, now: datetime) -> Snapshot:
 class Library:
     """The loaded blog and its current snapshot, for the web and the command line."""
 
-    def __init__(self, options: Options, clock: Clock = system_clock) -> None:
+    def __init__(self, options: Options, clock: Clock = system_clock,
+                 shared: Shareable | None = None) -> None:
+        """Load the posts folder, or take a load another process made (`shared`)."""
         self.options = options
         self.clock = clock
         self.loader = Loader(options, clock)
-        self.loaded, self.last_reload = self.loader.load()
+        if shared is None:
+            self.loaded, self.last_reload = self.loader.load()
+        else:
+            self.loader.adopt(shared.state)
+            self.loaded, self.last_reload = shared.loaded, ReloadStats(0, 0, 0.0)
         self._snapshot = publish(self.loaded, clock())
+
+    def shareable(self) -> Shareable:
+        """This library's load, for other processes."""
+        return Shareable(self.loaded, self.loader.export())
 
     @property
     def problems(self) -> tuple[Problem, ...]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import FeedsError
-from feeds.library import Library, Snapshot, publish
+from feeds.library import Library, Shareable, Snapshot, publish
 from feeds.shared import Shared
 
 log = logging.getLogger("feeds")
@@ -51,7 +51,7 @@ class Live:
 
     def _follow(self, generation: int) -> None:
         try:
-            self.library.replace(self.shared.read(generation))
+            self.library.replace(self.shared.read(generation).loaded)
         except (OSError, EOFError, ValueError) as exc:  # a newer one replaced it: next time
             log.debug("generation %s not readable yet: %s", generation, exc)
             return
@@ -81,6 +81,9 @@ class Live:
 
     def _lead(self) -> None:
         log.info("this worker now watches %s", self.library.options.posts)
+        newest = self.shared.newest()
+        if newest is not None:  # go on from the last leader's memory of the files
+            self.library.loader.adopt(newest.state)
         self._observer = _watch(self.library.options.posts, self._wake.set)
         published = self.snapshot()
         self.reload()  # changes made while no one was leading
@@ -101,8 +104,9 @@ class Live:
         The new version is published before this worker serves it: serving it
         first would let a poller see it here, then the old one at a follower.
         """
+        loader = self.library.loader
         try:
-            loaded, stats = self.library.loader.load()
+            loaded, stats = loader.load()
         except FeedsError as exc:
             log.error("reload failed: %s", exc)
             return
@@ -111,7 +115,7 @@ class Live:
             log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
                      stats.errors, stats.seconds * 1000)
         if changed:
-            generation = self.shared.publish(loaded)
+            generation = self.shared.publish(Shareable(loaded, loader.export()))
             self.library.replace(loaded)
             self._generation = generation
         else:

@@ -1,17 +1,78 @@
-"""`feeds serve`: the Flask app under gunicorn, configured from our options."""
+"""`feeds serve`: the app under a production WSGI server.
+
+granian (HTTP in Rust) is the default: with our document fast path it answers
+as fast as nginx serving a file. gunicorn (threaded workers) is the
+alternative. Either way the blog is loaded once, by this process, and published
+in the run folder; every worker starts from that load, one of them then leads
+(see `feeds.shared`).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from feeds.library import Options
+from feeds.library import Library, Options
 from feeds.shared import Shared
 from feeds.web import State, create_app
+
+SERVERS = ("granian", "gunicorn")
+RUN_DIR = "FEEDS_RUN_DIR"
+THREADS = 4  # request threads per worker: enough to hide slow clients, few for the GIL
+
+
+def log_like_the_server() -> None:
+    """Our lines (reloads, hub notifications) with a time, process and level, on stderr."""
+    logger = logging.getLogger("feeds")
+    if logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] "
+                                           "%(message)s", "%Y-%m-%d %H:%M:%S %z"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def run(options: Options, host: str, port: int, workers: int, server: str = "granian") -> None:
+    """Load the blog once, start the workers, serve until stopped."""
+    log_like_the_server()
+    library = Library(options)  # fails here, before any worker, on a bad setting
+    shared = Shared.create()
+    shared.publish(library.shareable())
+    try:
+        if server == "gunicorn":
+            _gunicorn(options, shared, host, port, workers)
+        else:
+            base_url = library.snapshot().blog.base_url
+            _granian(Options(options.posts, base_url), shared, host, port, workers)
+    finally:
+        shutil.rmtree(shared.folder, ignore_errors=True)
+
+
+def worker_app() -> Any:
+    """The app of one granian worker: the options and run folder come by environment."""
+    log_like_the_server()
+    return create_app(Options.from_environ(), shared=Shared(Path(os.environ[RUN_DIR])))
+
+
+def _granian(options: Options, shared: Shared, host: str, port: int, workers: int) -> None:
+    from granian import Granian  # noqa: PLC0415 - only for this server
+    from granian.constants import HTTPModes, Interfaces  # noqa: PLC0415
+
+    # granian's workers import the app afresh: what they need goes by environment
+    os.environ.update({RUN_DIR: str(shared.folder), "FEEDS_POSTS": str(options.posts),
+                       "FEEDS_BASE_URL": str(options.base_url)})
+    Granian("feeds.server:worker_app", address=host.strip("[]"), port=port, workers=workers,
+            interface=Interfaces.WSGI, factory=True, blocking_threads=THREADS,
+            http=HTTPModes.http1, websockets=False, log_access=False,
+            respawn_failed_workers=True).serve()
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -31,28 +92,14 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def _log_like_gunicorn() -> None:
-    """Our lines (reloads, hub notifications) in gunicorn's format, on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] "
-                                           "%(message)s", "%Y-%m-%d %H:%M:%S %z"))
-    logger = logging.getLogger("feeds")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-
-
-def run(options: Options, bind: str, workers: int) -> None:
-    """Load the blog once, fork the workers, serve until stopped."""
-    _log_like_gunicorn()
-    shared = Shared.create()
-    app = create_app(options, shared=shared, start=False)
+def _gunicorn(options: Options, shared: Shared, host: str, port: int, workers: int) -> None:
+    app = create_app(options, shared=shared, start=False)  # forked into every worker
     state: State = app.extensions["feeds"]
     settings = {
-        "bind": bind,
+        "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": THREADS,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
@@ -63,6 +110,5 @@ def run(options: Options, bind: str, workers: int) -> None:
         # Threads do not survive a fork: each worker starts its own watcher.
         "post_fork": lambda _server, _worker: state.live.start(),
         "worker_exit": lambda _server, _worker: state.live.stop(),
-        "on_exit": lambda _server: shutil.rmtree(shared.folder, ignore_errors=True),
     }
     _Gunicorn(app, settings).run()

@@ -23,7 +23,7 @@ import struct
 import tempfile
 from pathlib import Path
 
-from feeds.library import Loaded
+from feeds.library import Shareable
 
 _COUNTER = struct.Struct("<Q")
 _KEEP = 3  # state files kept: a worker may still be reading an older one
@@ -66,7 +66,7 @@ class Shared:
         self._lock_fd = fd
         return True
 
-    def publish(self, loaded: Loaded) -> int:
+    def publish(self, loaded: Shareable) -> int:
         """Write a load as the next generation (leader only); return its number."""
         generation = self.generation() + 1
         target = self.folder / f"state-{generation}.pickle"
@@ -78,11 +78,16 @@ class Shared:
         stale.unlink(missing_ok=True)
         return generation
 
-    def read(self, generation: int) -> Loaded:
+    def read(self, generation: int) -> Shareable:
         """The load published as `generation` (written by our own leader only)."""
         with open(self.folder / f"state-{generation}.pickle", "rb") as handle:
-            loaded: Loaded = pickle.load(handle)  # our own private run folder
+            loaded: Shareable = pickle.load(handle)  # our own private run folder
         return loaded
+
+    def newest(self) -> Shareable | None:
+        """The newest published load, if any (for a worker starting up)."""
+        generation = self.generation()
+        return self.read(generation) if generation else None
 
     def close(self) -> None:
         """Release the lock and the counter (the folder stays for other workers)."""

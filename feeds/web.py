@@ -98,8 +98,9 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
     passes False and starts watching in each worker after the fork.
     """
     options = options or Options.from_environ(fallback_url="http://127.0.0.1:5000/")
-    library = Library(options, clock)
-    live = Live(library, shared or Shared.create(), on_change=_notifier())
+    shared = shared or Shared.create()
+    library = Library(options, clock, shared.newest())  # a load published already is reused
+    live = Live(library, shared, on_change=_notifier())
     state = State(live)
     app = Flask(__name__, static_folder=None)
     app.extensions["feeds"] = state

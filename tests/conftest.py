@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -87,14 +88,15 @@ class Server:
     log: Path
 
     def get(self, path: str, headers: dict[str, str] | None = None,
-            method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+            method: str = "GET") -> tuple[int, Message, bytes]:
+        """Status, headers (case-insensitive) and body of one request on a new connection."""
         request = urllib.request.Request(self.base + path.lstrip("/"), headers=headers or {},
                                          method=method)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, error.headers, error.read()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -107,13 +109,13 @@ class Server:
 
 
 def start_server(posts: Path, tmp: Path, base_url: str | None = None,
-                 workers: int = 2) -> Server:
+                 workers: int = 2, server: str = "granian") -> Server:
     """Start `feeds serve` and wait (bounded) until /healthz answers."""
     port = free_port()
     base = base_url or f"http://127.0.0.1:{port}/"
     log = tmp / f"serve-{port}.log"
     command = [sys.executable, "-m", "feeds", "serve", "--posts", str(posts), "--port",
-               str(port), "--workers", str(workers), "--base-url", base]
+               str(port), "--workers", str(workers), "--base-url", base, "--server", server]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -136,8 +138,9 @@ def serve(tmp_path: Path) -> Iterator[object]:
     """Start servers on demand; every one is stopped at the end of the test."""
     started: list[Server] = []
 
-    def _start(posts: Path, base_url: str | None = None, workers: int = 2) -> Server:
-        server = start_server(posts, tmp_path, base_url, workers)
+    def _start(posts: Path, base_url: str | None = None, workers: int = 2,
+               server: str = "granian") -> Server:
+        server = start_server(posts, tmp_path, base_url, workers, server)
         started.append(server)
         return server
 

@@ -51,14 +51,14 @@ EXPECTED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> object:
+@pytest.fixture(scope="module", params=["granian", "gunicorn"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> object:
     from conftest import start_server
 
     tmp = tmp_path_factory.mktemp("e2e")
     posts = tmp / "posts"
     shutil.copytree(SAMPLE, posts)
-    started = start_server(posts, tmp, BASE)
+    started = start_server(posts, tmp, BASE, server=request.param)
     yield started
     started.stop()
 

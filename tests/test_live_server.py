@@ -38,11 +38,12 @@ def every_worker_sees(server: Server, text: bytes, present: bool = True) -> bool
     return all((text in server.get("/rss.xml")[2]) == present for _ in range(12))
 
 
-@pytest.fixture
-def live_blog(tmp_path: Path, serve) -> tuple[Path, Server]:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["granian", "gunicorn"])
+def live_blog(request: pytest.FixtureRequest, tmp_path: Path, serve  # type: ignore[no-untyped-def]
+              ) -> tuple[Path, Server]:
     root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": post("Alpha")},
                        blog=BLOG.format(""))
-    return root, serve(root)
+    return root, serve(root, server=request.param)
 
 
 def test_additions_edits_renames_and_deletions_show_within_a_second(live_blog) -> None:  # type: ignore[no-untyped-def]
