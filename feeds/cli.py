@@ -68,7 +68,8 @@ def check(posts: Path | None) -> None:
 @_BASE_URL
 @click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
               show_default=True, help="the WSGI server")
-def serve(posts: Path | None, host: str, port: int, workers: int, base_url: str | None,
+def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR0917
+          base_url: str | None,
           server: str) -> None:
     """Serve the blog with a production WSGI server (granian or gunicorn)."""
     from feeds.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
