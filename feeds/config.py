@@ -131,6 +131,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cache_seconds", 300, _count(0), "Cache-Control max-age of feeds"),
     Setting("hub", (), _url_list, "WebSub hub URL(s)"),
     Setting("chrome", (), _text_list, "extra site-chrome lines to drop from text posts"),
+    Setting("max_post_bytes", 4 * 1024 * 1024, _count(1024),
+            "largest post file read; a larger one is an error"),
+    Setting("max_front_matter_bytes", 64 * 1024, _count(256),
+            "largest front matter read; a larger one is an error"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -9,11 +9,12 @@ changes (a post added or edited, a scheduled post coming due).
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -23,7 +24,7 @@ from feeds.config import Settings, resolve, unknown_settings, url
 from feeds.errors import ConfigError, PostError, Problem, Severity
 from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
-from feeds.normalize.post import Context, normalize_post
+from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
 from feeds.normalize.text import slugify
 
 Clock = Callable[[], datetime]
@@ -146,8 +147,8 @@ class Loader:
         posts, claim_problems = _claim_all(self._files)
         file_problems = [p for state in self._files.values() for p in state.problems]
         problems = (*listing.problems, *blog_problems, *file_problems, *claim_problems)
-        loaded = Loaded(blog, tuple(sorted(posts, key=_newest_first)), problems,
-                        listing.assets, self.clock())
+        loaded = Loaded(_described(blog, posts), tuple(sorted(posts, key=_newest_first)),
+                        problems, listing.assets, self.clock())
         errors = sum(p.severity is Severity.ERROR for p in problems)
         return loaded, ReloadStats(read, errors, time.perf_counter() - started)
 
@@ -183,13 +184,28 @@ class Loader:
     def _read(self, rel: str, key: sources.StatKey, ctx: Context,
               before: _FileState | None) -> _FileState:
         try:
-            post, warnings = normalize_post(sources.read_post(self.options.posts, rel), ctx)
+            raw = sources.read_post(self.options.posts, rel, _limits(ctx.blog), KNOWN_FIELDS)
+            post, warnings = normalize_post(raw, ctx)
         except PostError as exc:
             return _failed(before, key, exc)
         except Exception as exc:  # a bug of ours must not take the other posts down
             log.exception("unexpected error reading %s", rel)
             return _failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
         return _FileState(key, post, tuple(warnings))
+
+
+def _limits(blog: Blog) -> sources.Limits:
+    return sources.Limits(blog.max_post_bytes, blog.max_front_matter_bytes)
+
+
+def _described(blog: Blog, posts: list[Post]) -> Blog:
+    """A blog with no description takes the About text of a page saved as text."""
+    if blog.described:
+        return blog
+    about = next((p.page_about for p in posts if p.page_about), None)
+    if about is None:
+        return blog
+    return replace(blog, description=about, about_html=f"<p>{html.escape(about)}</p>")
 
 
 def _failed(before: _FileState | None, key: sources.StatKey, exc: PostError) -> _FileState:

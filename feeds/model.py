@@ -59,6 +59,8 @@ class Post:
     lang: str | None = None
     # Unknown front-matter fields, as (name, value) pairs: dict(post.extra) reads them.
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
+    # The About text found after the signature of a page saved as text (SPEC §2.3).
+    page_about: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def permalink(self) -> str:
@@ -89,6 +91,10 @@ class Blog:
     cache_seconds: int = 300
     hubs: tuple[str, ...] = ()
     chrome: tuple[str, ...] = ()
+    max_post_bytes: int = 4 * 1024 * 1024
+    max_front_matter_bytes: int = 64 * 1024
+    # False when neither `description` nor an About text was given (SPEC §2.3).
+    described: bool = True
 
     def url(self, path: str = "") -> str:
         """The absolute URL of an address of this blog (no leading slash)."""

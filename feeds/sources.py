@@ -7,6 +7,7 @@ matter is split from a body; it knows nothing of what the fields mean.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,16 @@ POST_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html"})
 BLOG_FILE = "_blog.md"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 64 * 1024
+_HEADER = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)[ \t]*$")
+_HEADER_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a post may weigh (settings `max_post_bytes`, `max_front_matter_bytes`)."""
+
+    file_bytes: int = MAX_FILE_BYTES
+    front_matter_bytes: int = MAX_FRONT_MATTER_BYTES
 # Front matter as a tree, aliases expanded: more nodes than this is an alias bomb.
 MAX_YAML_NODES = 10_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -29,7 +40,11 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True)
 class RawPost:
-    """A post file split into front matter and body, with line numbers."""
+    """A post file split into front matter and body, with line numbers.
+
+    `front` says where the fields came from: "yaml", "toml", "headers" (a block
+    of `Key: value` lines) or "" (none).
+    """
 
     path: str
     meta: Mapping[str, object]
@@ -37,6 +52,7 @@ class RawPost:
     body: str
     body_line: int
     mtime: datetime
+    front: str = ""
 
     @property
     def suffix(self) -> str:
@@ -170,20 +186,23 @@ def asset_size(root: Path, rel: str) -> int | None:
     return target.stat().st_size if target else None
 
 
-def read_post(root: Path, rel: str, max_bytes: int = MAX_FILE_BYTES,
-              private: bool = False) -> RawPost:
-    """Read and split one post file; raise PostError naming the file on any fault."""
+def read_post(root: Path, rel: str, limits: Limits = Limits(),
+              header_fields: frozenset[str] = frozenset(), private: bool = False) -> RawPost:
+    """Read and split one post file; raise PostError naming the file on any fault.
+
+    `header_fields` are the field names that may open a `Key: value` block.
+    """
     path = root / rel
     try:
         if _inside(root.resolve(), path, rel, [], private) is None:
             raise PostError(rel, None, "lies outside the posts folder")
         stat = path.stat()
-        data = _read_bytes(path, rel, max_bytes)
+        data = _read_bytes(path, rel, limits.file_bytes)
     except OSError as exc:
         raise PostError(rel, None, _os_reason(exc)) from exc
     text = decode(data, rel)
     mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
-    return split(text, rel, mtime)
+    return split(text, rel, mtime, limits, header_fields)
 
 
 def read_blog(root: Path) -> RawPost | None:
@@ -236,20 +255,46 @@ def _line_at(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def split(text: str, rel: str, mtime: datetime) -> RawPost:
-    """Split front matter (YAML `---` or TOML `+++`) from the body."""
+def split(text: str, rel: str, mtime: datetime, limits: Limits = Limits(),
+          header_fields: frozenset[str] = frozenset()) -> RawPost:
+    """Split front matter (YAML `---`, TOML `+++` or `Key: value` lines) from the body."""
     lines = text.split("\n")
     fence = lines[0].rstrip()
     if fence not in ("---", "+++"):
-        return RawPost(rel, MappingProxyType({}), MappingProxyType({}), text, 1, mtime)
+        return _split_headers(lines, rel, mtime, header_fields)
     end = _closing_fence(lines, fence, rel)
     source = "\n".join(lines[1:end])
-    if len(source.encode()) > MAX_FRONT_MATTER_BYTES:
-        raise PostError(rel, 1, f"front matter is larger than {MAX_FRONT_MATTER_BYTES} bytes")
+    if len(source.encode()) > limits.front_matter_bytes:
+        raise PostError(rel, 1, "front matter is larger than the limit of "
+                        f"{limits.front_matter_bytes} bytes")
     parse = parse_yaml if fence == "---" else parse_toml
     meta, meta_lines = parse(source, rel, 2)
     body = "\n".join(lines[end + 1:])
-    return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines), body, end + 2, mtime)
+    return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines), body, end + 2,
+                   mtime, "yaml" if fence == "---" else "toml")
+
+
+def _split_headers(lines: list[str], rel: str, mtime: datetime,
+                   fields: frozenset[str]) -> RawPost:
+    """A block of `Key: value` lines ended by a blank line, if its first key is a field."""
+    meta: dict[str, object] = {}
+    meta_lines: dict[str, int] = {}
+    end = len(lines)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            end = number - 1
+            break
+        match = _HEADER.match(line)
+        key = match[1].strip().lower().replace(" ", "_").replace("-", "_") if match else ""
+        if match is None or (number == 1 and key not in fields):
+            return RawPost(rel, MappingProxyType({}), MappingProxyType({}), "\n".join(lines),
+                           1, mtime)
+        meta[key], meta_lines[key] = match[2], number
+    if not meta or not rel.lower().endswith(_HEADER_SUFFIXES):
+        return RawPost(rel, MappingProxyType({}), MappingProxyType({}), "\n".join(lines), 1,
+                       mtime)
+    return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines),
+                   "\n".join(lines[end + 1:]), end + 2, mtime, "headers")
 
 
 def _closing_fence(lines: list[str], fence: str, rel: str) -> int:

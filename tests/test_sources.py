@@ -97,7 +97,7 @@ def test_toml_front_matter(tmp_path: Path) -> None:
 def test_oversized_files_are_rejected(tmp_path: Path) -> None:
     (tmp_path / "big.md").write_bytes(b"x" * 2000)
     with pytest.raises(PostError, match="larger than the limit"):
-        sources.read_post(tmp_path, "big.md", max_bytes=1000)
+        sources.read_post(tmp_path, "big.md", sources.Limits(file_bytes=1000))
 
 
 @pytest.mark.parametrize("rel", ["../x.png", "a/../../x.png", "/etc/passwd", "a//b.png",

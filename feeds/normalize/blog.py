@@ -57,6 +57,9 @@ def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
         cache_seconds=s["cache_seconds"],
         hubs=tuple(s["hub"]),
         chrome=tuple(s["chrome"]),
+        max_post_bytes=s["max_post_bytes"],
+        max_front_matter_bytes=s["max_front_matter_bytes"],
+        described=bool(description),
     )
     return blog, warnings
 

@@ -18,6 +18,7 @@ from feeds.normalize.blog import registry_of
 from feeds.normalize.dates import DateContext, local_date, parse_date
 from feeds.normalize.media import MEDIA_TYPE, media_type
 from feeds.normalize.text import clean_line, slugify, summarise
+from feeds.normalize.textpage import TextPage, read_text_page
 from feeds.sources import RawPost
 
 KNOWN_FIELDS = frozenset({
@@ -28,6 +29,7 @@ _KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # CommonMark ATX heading
+_BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -91,7 +93,7 @@ def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
     for key in raw.meta:
         if key not in KNOWN_FIELDS:
             work.warn(key, f"unknown field `{key}` (kept in extra)")
-    body, heading = _split_heading(raw)
+    body, heading, page = _title_and_body(raw, ctx)
     title = _title(work, heading)
     date = _date(work)
     slug = _slug(work)
@@ -100,13 +102,25 @@ def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
     content = render_body(body, _KINDS[raw.suffix], place)
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
-        updated=_updated(work, date), authors=_authors(work), tags=_tags(work),
+        updated=_updated(work, date), authors=_authors(work, page), tags=_tags(work),
         summary=_summary(work, content), content_html=content, url=url, link=_link(work),
         image=_image(work, place), enclosures=_enclosures(work, place), draft=_draft(work),
         lang=_lang(work),
         extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
+        page_about=page.about if page else None,
     )
     return post, work.warnings
+
+
+def _title_and_body(raw: RawPost, ctx: Context) -> tuple[str, str | None, TextPage | None]:
+    """The body, the title line when there is no `title`, and a saved page's parts.
+
+    A text file with no front matter is a page saved as text (SPEC §2.3).
+    """
+    if raw.suffix == ".txt" and not raw.front:
+        page = read_text_page(raw.body, ctx.blog.chrome)
+        return page.body, page.title, page
+    return (*_split_heading(raw), None)
 
 
 def _split_heading(raw: RawPost) -> tuple[str, str | None]:
@@ -147,12 +161,16 @@ def _parse(work: _Work, key: str, value: object) -> datetime:
 
 
 def _date(work: _Work) -> datetime:
-    if work.get("date") is not None:
-        return _parse(work, "date", work.get("date"))
-    name = posixpath.basename(work.raw.path)
-    match = _DATE_PREFIX.match(name)
+    """`date`, else the file name's YYYY-MM-DD prefix, else a `Date:` header line,
+    else the file's modification time (SPEC §2.1)."""
+    given = work.get("date")
+    if given is not None and work.raw.front != "headers":
+        return _parse(work, "date", given)
+    match = _DATE_PREFIX.match(posixpath.basename(work.raw.path))
     if match:
         return _parse(work, "date", "-".join(match.groups()))
+    if given is not None:
+        return _parse(work, "date", given)
     work.warn(None, "no `date` and no YYYY-MM-DD file name prefix: using the file's "
               "modification time")
     return work.raw.mtime
@@ -189,11 +207,11 @@ def _id(work: _Work, date: datetime, slug: str) -> str:
     return f"tag:{work.ctx.blog.id_authority},{day}:{quote_url(slug)}"
 
 
-def _authors(work: _Work) -> tuple[Author, ...]:
+def _authors(work: _Work, page: TextPage | None) -> tuple[Author, ...]:
     key = "authors" if work.get("authors") is not None else "author"
     if key == "authors" and work.get("author") is not None:
         work.warn("author", "both `author` and `authors`: `author` is ignored")
-    value = work.get(key)
+    value = work.get(key) if page is None else page.authors
     if value is None:
         return work.ctx.blog.default_authors or (blog_author(work.ctx.blog),)
     try:
@@ -247,6 +265,8 @@ def _link(work: _Work) -> str | None:
 
 def _draft(work: _Work) -> bool:
     value = work.get("draft")
+    if isinstance(value, str) and value.strip().lower() in _BOOLEANS:  # a header line
+        return _BOOLEANS[value.strip().lower()]
     if value is not None and not isinstance(value, bool):
         raise work.fail("draft", f"`draft` must be true or false, not {quote(value)}")
     return bool(value)
