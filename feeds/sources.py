@@ -237,7 +237,7 @@ def decode(data: bytes, rel: str) -> str:
     if b"\x00" in data:
         offset = data.index(b"\x00")
         raise PostError(rel, _line_at(data, offset),
-                        f"binary file (NUL byte at byte offset {offset})")
+                        f"binary file, not UTF-8 text (NUL byte at byte offset {offset})")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

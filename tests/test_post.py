@@ -101,7 +101,7 @@ def test_the_id_does_not_depend_on_title_folder_or_base_url() -> None:
 ERRORS = [
     # (front matter lines, line, words in the reason)
     ("title: no", 2, "`title` must be text, not False"),
-    ("title: 1:20", 2, "the number 80"),
+    ("title: 1:20", 2, "the number 80 (YAML reads 20 or 1:20 as numbers"),
     ("title: [a, b]", 2, "must be text"),
     ("title: T\ntags: 5", 3, "`tags` must be a list"),
     ("title: T\ntags: [a, {b: c}]", 3, "`tags` must be a list"),

@@ -127,3 +127,27 @@ def test_links_to_private_names_are_not_followed(tmp_path: Path) -> None:
 def test_a_name_too_long_for_the_file_system_is_not_an_asset(tmp_path: Path) -> None:
     assert sources.resolve_asset(tmp_path, "a" * 300 + ".png") is None
     assert sources.resolve_asset(tmp_path, "d/" * 200 + "x.png") is None
+
+
+def test_a_file_without_read_permission_is_an_error_not_a_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "locked.md").write_text("---\ntitle: T\n---\n")
+    os.chmod(tmp_path / "locked.md", 0)
+    if os.geteuid() == 0:  # root reads anything: make the read fail as it would for others
+        real_open = open
+
+        def refusing_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(path).endswith("locked.md"):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr("builtins.open", refusing_open)
+    with pytest.raises(PostError, match="permission denied"):
+        sources.read_post(tmp_path, "locked.md")
+
+
+def test_size_limits_are_configurable(tmp_path: Path) -> None:
+    (tmp_path / "fm.md").write_text("---\ntitle: " + "x" * 600 + "\n---\nBody\n")
+    with pytest.raises(PostError, match="front matter is larger than the limit of 256 bytes"):
+        sources.read_post(tmp_path, "fm.md", sources.Limits(front_matter_bytes=256))
+    assert sources.read_post(tmp_path, "fm.md").meta["title"] == "x" * 600

@@ -85,7 +85,8 @@ PAGES = [
 
 @pytest.mark.parametrize(("text", "title", "starts", "ends", "authors", "about"), PAGES,
                          ids=["chrome-around", "no-signature", "two-authors", "byline-at-top"])
-def test_saved_pages(text: str, title: str, starts: str, ends: str, authors: str | None,
+def test_saved_pages(text: str, title: str, starts: str, ends: str,  # noqa: PLR0917
+                     authors: str | None,
                      about: str | None) -> None:
     page = read_text_page(text, ("Subscribe to our newsletter",))
     assert page.title == title

@@ -26,6 +26,7 @@ _ORDERS = {"MDY": (False, False), "DMY": (True, False), "YMD": (False, True)}
 # Two defaults that differ in every field: a field the text did not give shows
 # up as a difference between the two parses.
 _DEFAULTS = (datetime(1904, 2, 3, 4, 5, 6), datetime(1972, 11, 28, 17, 33, 44))
+_YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d")
 _POSIX_OFFSET = re.compile(r"\b(?:UTC|GMT|UT)\s*[+-]\s*\d", re.IGNORECASE)
 _IANA_TAIL = re.compile(r"^(?P<rest>.*\S)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+)$")
 
@@ -102,7 +103,8 @@ def _iso(text: str) -> datetime | None:
 
 
 def _free_form(text: str, ctx: DateContext, naive: bool) -> datetime:
-    dayfirst, yearfirst = _ORDERS[ctx.date_order]
+    # A date that starts with its year is year-month-day whatever the blog's order.
+    dayfirst, yearfirst = (False, True) if _YEAR_FIRST.match(text) else _ORDERS[ctx.date_order]
     unknown: list[str] = []
     try:
         first, second = (

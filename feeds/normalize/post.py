@@ -83,7 +83,7 @@ def _yaml_hint(value: object) -> str:
     if isinstance(value, bool):
         return f"{quote(value)} (YAML reads yes/no/on/off as true/false: quote the value)"
     if isinstance(value, int | float):
-        return f"the number {quote(value)} (YAML reads 1:20 as a number: quote the value)"
+        return f"the number {quote(value)} (YAML reads 20 or 1:20 as numbers: quote text)"
     return f"{type(value).__name__} {quote(value)}"
 
 
