@@ -9,7 +9,7 @@ document (assets, /healthz, 404 pages) goes on to the Flask app.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -37,28 +37,43 @@ class Variant:
     not_modified: list[tuple[str, str]]
 
 
-class Prepared:
-    """A document ready to send in every encoding, with its validators."""
+def gzip_body(body: bytes) -> bytes:
+    """The gzip twin of a body: the same bytes every time (no file name, no time)."""
+    return gzip.compress(body, compresslevel=9, mtime=0)
 
-    def __init__(self, document: Document, common: list[tuple[str, str]]) -> None:
+
+class Prepared:
+    """A document ready to send in every encoding, with its validators.
+
+    `browser_type`: a Content-Type for browsers (whose Accept starts with text/html):
+    Chromium applies a feed's XSLT only to XML it is given as application/xml.
+    """
+
+    def __init__(self, document: Document, common: list[tuple[str, str]],
+                 browser_type: str | None = None) -> None:
         self.document = document
         self.last_modified = document.last_modified
-        self.variants: dict[str | None, Variant] = {
-            None: self._variant(document.body, None, common)}
+        self.vary = "Accept, Accept-Encoding" if browser_type else "Accept-Encoding"
+        bodies: dict[str | None, bytes] = {None: document.body}
         if len(document.body) >= COMPRESSIBLE_MIN:
-            gz = gzip.compress(document.body, compresslevel=9, mtime=0)
-            self.variants["gzip"] = self._variant(gz, "gzip", common)
+            bodies["gzip"] = gzip_body(document.body)
             if brotli is not None:
-                self.variants["br"] = self._variant(brotli.compress(document.body), "br", common)
-        self.etags = {variant.etag.strip('"') for variant in self.variants.values()}
+                bodies["br"] = brotli.compress(document.body)
+        self.variants = {coding: self._variant(body, coding, common, document.content_type, "")
+                         for coding, body in bodies.items()}
+        self.browser = {coding: self._variant(body, coding, common, browser_type, "-x")
+                        for coding, body in bodies.items()} if browser_type else self.variants
+        self.etags = {v.etag.strip('"') for v in [*self.variants.values(),
+                                                   *self.browser.values()]}
 
-    def _variant(self, body: bytes, encoding: str | None,
-                 common: list[tuple[str, str]]) -> Variant:
-        etag = f'"{self.document.etag}-{encoding}"' if encoding else f'"{self.document.etag}"'
-        validators = [("ETag", etag), ("Vary", "Accept-Encoding"), *common]
+    def _variant(self, body: bytes, encoding: str | None, common: list[tuple[str, str]],
+                 content_type: str, mark: str) -> Variant:
+        suffix = f"-{encoding}" if encoding else ""
+        etag = f'"{self.document.etag}{mark}{suffix}"'
+        validators = [("ETag", etag), ("Vary", self.vary), *common]
         if self.last_modified is not None:
             validators.append(("Last-Modified", format_datetime(self.last_modified, usegmt=True)))
-        headers = [("Content-Type", self.document.content_type),
+        headers = [("Content-Type", content_type),
                    ("Content-Length", str(len(body))), *validators]
         if encoding:
             headers.append(("Content-Encoding", encoding))
@@ -66,8 +81,10 @@ class Prepared:
 
     def respond(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body for a GET or HEAD request."""
-        variant = self.variants.get(choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""),
-                                                    self.variants), self.variants[None])
+        variants = self.browser if environ.get("HTTP_ACCEPT", "").startswith("text/html") \
+            else self.variants
+        coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), variants)
+        variant = variants.get(coding, variants[None])
         if self._not_modified(environ):
             return "304 Not Modified", variant.not_modified, b""
         return "200 OK", variant.headers, variant.body
@@ -99,7 +116,7 @@ def entity_tags(header: str) -> set[str]:
     return tags
 
 
-def choose_encoding(accept: str, available: dict[str | None, Variant]) -> str | None:
+def choose_encoding(accept: str, available: Mapping[str | None, Variant]) -> str | None:
     """The best content coding the client accepts: br, then gzip, else none."""
     if not accept:
         return None

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -22,7 +23,7 @@ from types import MappingProxyType
 from feeds import sources
 from feeds.config import Settings, resolve, unknown_settings, url
 from feeds.errors import ConfigError, PostError, Problem, Severity
-from feeds.model import Blog, Post
+from feeds.model import Author, Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
 from feeds.normalize.text import slugify
@@ -77,14 +78,28 @@ class Snapshot:
     next_change: datetime | None
     by_slug: Mapping[str, Post]
 
-    def tags(self) -> list[tuple[str, int]]:
-        """Every tag with its number of posts, most used first, then by name."""
-        counts: dict[str, tuple[str, int]] = {}
+    @cached_property
+    def by_tag(self) -> Mapping[str, tuple[str, tuple[Post, ...]]]:
+        """Tag slug -> (the tag as first written, its posts newest first)."""
+        found: dict[str, tuple[str, list[Post]]] = {}
         for post in self.posts:
             for tag in post.tags:
-                name, count = counts.get(slugify(tag), (tag, 0))
-                counts[slugify(tag)] = (name, count + 1)
-        return sorted(counts.values(), key=lambda item: (-item[1], item[0].casefold()))
+                found.setdefault(slugify(tag), (tag, []))[1].append(post)
+        return {slug: (name, tuple(posts)) for slug, (name, posts) in found.items()}
+
+    @cached_property
+    def by_author(self) -> Mapping[str, tuple[Author, tuple[Post, ...]]]:
+        """Author id -> (the author, their posts newest first)."""
+        found: dict[str, tuple[Author, list[Post]]] = {}
+        for post in self.posts:
+            for author in post.authors:
+                found.setdefault(author.id, (author, []))[1].append(post)
+        return {key: (author, tuple(posts)) for key, (author, posts) in found.items()}
+
+    def tags(self) -> list[tuple[str, str, int]]:
+        """Every tag as (slug, name, number of posts), most used first, then by name."""
+        counts = [(slug, name, len(posts)) for slug, (name, posts) in self.by_tag.items()]
+        return sorted(counts, key=lambda item: (-item[2], item[1].casefold()))
 
 
 @dataclass(frozen=True)

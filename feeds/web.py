@@ -21,7 +21,7 @@ from feeds.live import Live, OnChange
 from feeds.normalize.media import media_type
 from feeds.render.channel import CONTENT_TYPES
 from feeds.render.pages import CONTENT_SECURITY_POLICY, error_page
-from feeds.render.site import Site
+from feeds.render.site import Document, Site
 from feeds.shared import Shared
 from feeds.websub import Publisher
 
@@ -51,14 +51,28 @@ class Served:
     def _prepare(self, path: str) -> Prepared:
         document = self.site.document(path)
         blog = self.site.snapshot.blog
-        common = [("Cache-Control", f"public, max-age={blog.cache_seconds}"),
+        common = [("Cache-Control", cache_control(document, blog.cache_seconds)),
                   ("X-Content-Type-Options", "nosniff")]
         if document.kind == "page":
             common.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         if document.kind == "feed" and blog.hubs:
             links = [f'<{hub}>; rel="hub"' for hub in blog.hubs]
             common.append(("Link", ", ".join([*links, f'<{blog.url(path)}>; rel="self"'])))
-        return Prepared(document, common)
+        browser = BROWSER_XML if path.endswith((".xml")) else None
+        return Prepared(document, common, browser)
+
+
+# RSS and Atom for a browser: a type it renders (applying feed.xsl) instead of saving.
+BROWSER_XML = "application/xml; charset=utf-8"
+
+
+def cache_control(document: Document, seconds: int) -> str:
+    """Full archive pages never change; feed.xsl changes only with feeds itself."""
+    if document.kind == "archive":
+        return "public, max-age=31536000, immutable"
+    if document.kind == "static":
+        return "public, max-age=86400"
+    return f"public, max-age={seconds}"
 
 
 class State:

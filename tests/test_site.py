@@ -55,10 +55,14 @@ def test_addresses_and_not_found(tmp_path: Path, clock: FakeClock) -> None:
         "2024-01-02-draft.md": "---\ntitle: D\ndraft: true\n---\nHidden.\n",
     })
     site = site_for(root, clock)
-    assert site.addresses() == ["", "about", "about.json", "rss.xml", "atom.xml", "feed.json",
-                                "posts/a/"]
+    assert list(site.addresses()) == [
+        "", "about", "about.json", "feeds.opml", "feed.xsl", "rss.xml", "atom.xml", "feed.json",
+        "authors/ann/", "authors/ann/rss.xml", "authors/ann/atom.xml", "authors/ann/feed.json",
+        "posts/a/"]
     for missing in ["posts/draft/", "posts/a", "posts/", "nope", "posts/../about",
-                    "posts/a/extra/"]:
+                    "posts/a/extra/", "tags/nope/", "tags/nope/rss.xml", "authors/bo/",
+                    "authors/ann/nope.xml", "archive/1/rss.xml", "archive/x/rss.xml",
+                    "authors/ann"]:
         with pytest.raises(NotFound):
             site.document(missing)
 
@@ -76,21 +80,27 @@ def test_pages_have_autodiscovery_and_read_well(tmp_path: Path, clock: FakeClock
         "images/p.png": b"\x89PNG\r\n",
     })
     site = site_for(root, clock)
-    for path in ["", "about", "posts/a/"]:
+    blog_feeds = {
+        ("application/rss+xml", "https://blog.example.org/rss.xml"),
+        ("application/atom+xml", "https://blog.example.org/atom.xml"),
+        ("application/feed+json", "https://blog.example.org/feed.json"),
+    }
+    own = {
+        "posts/a/": {("application/rss+xml", "https://blog.example.org/tags/sea/rss.xml")},
+        "tags/sea/": {(t, h.replace(".org/", ".org/tags/sea/")) for t, h in blog_feeds},
+        "authors/ann/": {(t, h.replace(".org/", ".org/authors/ann/")) for t, h in blog_feeds},
+    }
+    for path in ["", "about", "posts/a/", "tags/sea/", "authors/ann/"]:
         page = html.fromstring(site.document(path).body)
         alternates = {(link.get("type"), link.get("href"))
                       for link in page.findall(".//link[@rel='alternate']")}
-        assert alternates == {
-            ("application/rss+xml", "https://blog.example.org/rss.xml"),
-            ("application/atom+xml", "https://blog.example.org/atom.xml"),
-            ("application/feed+json", "https://blog.example.org/feed.json"),
-        }
+        assert alternates == blog_feeds | own.get(path, set())
         assert page.find(".//meta[@name='viewport']") is not None
     post_page = html.fromstring(site.document("posts/a/").body)
     assert post_page.findtext(".//h1") == "A & B"
     assert post_page.findtext(".//figcaption") == "The pier"
     assert post_page.find(".//time").get("datetime") == "2023-12-31T23:00:00Z"
-    assert post_page.findtext(".//span[@class='author']") == "Ann Example"
+    assert post_page.findtext(".//a[@class='author']") == "Ann Example"
     home = html.fromstring(site.document("").body)
     assert [a.text for a in home.findall(".//ol[@class='posts']//h2/a")] == ["A & B"]
 
@@ -110,7 +120,9 @@ def test_about_json_describes_the_channel(tmp_path: Path, clock: FakeClock) -> N
                              "atom": "https://blog.example.org/atom.xml",
                              "json": "https://blog.example.org/feed.json"}
     assert data["post_count"] == 2
-    assert data["tags"] == [{"name": "sea", "count": 2}, {"name": "Sky", "count": 1}]
+    assert data["tags"] == [
+        {"name": "sea", "count": 2, "url": "https://blog.example.org/tags/sea/"},
+        {"name": "Sky", "count": 1, "url": "https://blog.example.org/tags/sky/"}]
     assert [a["id"] for a in data["authors"]] == ["ann", "bo"]
     assert data["updated"] == "2024-02-29T23:00:00Z"
 

@@ -1,12 +1,13 @@
-"""A feed's channel: which posts a document holds and where it lives."""
+"""A feed's channel: which posts a document holds, where it lives, its archive links."""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
-from feeds.model import Blog, Post
+from feeds.model import Author, Blog, Post
 
 FORMATS = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
 CONTENT_TYPES = {
@@ -16,29 +17,51 @@ CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "about-json": "application/json; charset=utf-8",
     "text": "text/plain; charset=utf-8",
+    "opml": "text/x-opml; charset=utf-8",
+    "xsl": "text/xsl; charset=utf-8",
 }
 # The date of a document with no entries: fixed, so that it too is deterministic.
 EMPTY_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
+class Paging:
+    """RFC 5005 links of a document, as archive page numbers (None: no such link)."""
+
+    prev: int | None = None
+    next: int | None = None
+    archive: bool = False  # an archive document: fh:archive and a `current` link
+    complete: bool = False  # a full archive page: it never changes
+
+
+@dataclass(frozen=True)
 class Channel:
-    """One feed: the blog's, a tag's or an author's (`path` is its folder)."""
+    """One feed document's content: the blog's, a tag's, an author's or an archive page."""
 
     blog: Blog
     title: str
     description: str
     path: str
     posts: tuple[Post, ...]
+    paging: Paging = Paging()
+    home: str = ""
 
     def feed_url(self, kind: str) -> str:
         """Absolute URL of this channel's document in format `kind`."""
         return self.blog.url(self.path + FORMATS[kind])
 
+    def archive_url(self, number: int, kind: str) -> str:
+        """Absolute URL of archive page `number` in format `kind`."""
+        return self.blog.url(f"archive/{number}/{FORMATS[kind]}")
+
+    def current_url(self, kind: str) -> str:
+        """The subscription feed an archive page belongs to."""
+        return self.blog.url(FORMATS[kind])
+
     @property
     def home_url(self) -> str:
         """The HTML page this channel belongs to."""
-        return self.blog.url(self.path)
+        return self.blog.url(self.home if self.paging.archive else self.path)
 
     @property
     def updated(self) -> datetime:
@@ -46,9 +69,54 @@ class Channel:
         return max((p.updated for p in self.posts), default=EMPTY_DATE)
 
 
-def blog_channel(blog: Blog, posts: tuple[Post, ...]) -> Channel:
-    """The subscription feed of the whole blog: the newest `feed_limit` posts."""
-    return Channel(blog, blog.title, blog.description, "", posts[: blog.feed_limit])
+def url_part(text: str) -> str:
+    """A slug or id as it goes into a URL path."""
+    return quote(text, safe="")
+
+
+def blog_channel(blog: Blog, posts: tuple[Post, ...], limit: int | None = None) -> Channel:
+    """The subscription feed of the whole blog: the newest `feed_limit` posts, linked
+    to the newest archive page."""
+    kept = blog.feed_limit if limit is None else limit
+    pages = archive_count(blog, len(posts), kept)
+    return Channel(blog, blog.title, blog.description, "", posts[:kept],
+                   Paging(prev=pages or None))
+
+
+def tag_channel(blog: Blog, name: str, slug: str, posts: tuple[Post, ...]) -> Channel:
+    """The feed of one tag."""
+    return Channel(blog, f"{blog.title}: {name}", f"Posts tagged “{name}” on {blog.title}.",
+                   f"tags/{url_part(slug)}/", posts[: blog.feed_limit])
+
+
+def author_channel(blog: Blog, author: Author, posts: tuple[Post, ...]) -> Channel:
+    """The feed of one author."""
+    return Channel(blog, f"{blog.title}: {author.name}",
+                   f"Posts by {author.name} on {blog.title}.",
+                   f"authors/{url_part(author.id)}/", posts[: blog.feed_limit])
+
+
+def archive_count(blog: Blog, total: int, kept: int) -> int:
+    """How many archive pages hold the posts the subscription feed does not."""
+    rest = max(total - kept, 0)
+    return -(-rest // blog.archive_size)
+
+
+def archive_channel(blog: Blog, posts: tuple[Post, ...], kept: int, number: int
+                    ) -> Channel | None:
+    """Archive page `number` (RFC 5005), counted from the oldest post: page 1 holds the
+    oldest `archive_size` posts. Pages cover exactly the posts the subscription feed
+    leaves out, so a reader walking back sees every post once."""
+    pages = archive_count(blog, len(posts), kept)
+    if not 1 <= number <= pages:
+        return None
+    oldest_first = posts[kept:][::-1]
+    size = blog.archive_size
+    page = oldest_first[(number - 1) * size: number * size][::-1]
+    paging = Paging(prev=number - 1 or None, next=number + 1 if number < pages else None,
+                    archive=True, complete=len(page) == size)
+    return Channel(blog, f"{blog.title} (archive {number})", blog.description,
+                   f"archive/{number}/", page, paging)
 
 
 def entry_html(post: Post) -> str:

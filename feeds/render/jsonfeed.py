@@ -28,6 +28,8 @@ def render_json(channel: Channel) -> bytes:
         document["favicon"] = blog.icon
     if blog.default_authors:
         document["authors"] = [person(a) for a in blog.default_authors]
+    if channel.paging.prev is not None:  # JSON Feed's paging: the next (older) items
+        document["next_url"] = channel.archive_url(channel.paging.prev, "json")
     if blog.hubs:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in blog.hubs]
     document["items"] = [_item(post) for post in channel.posts]

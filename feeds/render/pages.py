@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -15,7 +16,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from feeds.library import Snapshot
 from feeds.model import Author, Blog, Post
 from feeds.normalize.dates import rfc3339
-from feeds.render.channel import FORMATS
+from feeds.normalize.text import slugify
+from feeds.render.channel import FORMATS, Channel
 from feeds.render.jsonfeed import person
 
 HOME_LIMIT = 50
@@ -49,7 +51,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(rfc3339=rfc3339, day=_day, size=_size)
+    env.filters.update(rfc3339=rfc3339, day=_day, size=_size,
+                       urlquote=lambda text: quote(str(text), safe=""), slug=slugify)
     return env
 
 
@@ -68,6 +71,13 @@ def home_page(snapshot: Snapshot) -> bytes:
 def post_page(snapshot: Snapshot, post: Post) -> bytes:
     """One post's page."""
     return _page("post.html", snapshot.blog, post=post, lang=post.lang)
+
+
+def topic_page(snapshot: Snapshot, channel: Channel) -> bytes:
+    """A tag's or an author's page: its posts and its own feeds."""
+    feeds = [(kind, channel.feed_url(kind)) for kind in FORMATS]
+    return _page("topic.html", snapshot.blog, channel=channel, posts=channel.posts,
+                 feeds=feeds)
 
 
 def about_page(snapshot: Snapshot) -> bytes:
@@ -108,7 +118,8 @@ def about_json(snapshot: Snapshot) -> bytes:
         "authors": [{"id": a.id, **person(a)} for a in authors_of(snapshot)],
         "feeds": {kind: blog.url(name) for kind, name in FORMATS.items()},
         "post_count": len(snapshot.posts),
-        "tags": [{"name": name, "count": count} for name, count in snapshot.tags()],
+        "tags": [{"name": name, "count": count, "url": blog.url(f"tags/{quote(slug)}/")}
+                 for slug, name, count in snapshot.tags()],
         "updated": rfc3339(updated) if updated else None,
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -3,33 +3,48 @@
 A `Site` belongs to one snapshot: each document is rendered at most once per
 content version, with its strong ETag computed from the bytes, so the same
 posts give the same bytes and validators in every worker and after restarts.
+`feeds serve` and `feeds build` both send what this module renders.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
+from urllib.parse import unquote
 
 from feeds.errors import NotFound
 from feeds.library import Snapshot
-from feeds.render import pages
-from feeds.render.channel import CONTENT_TYPES, Channel, blog_channel
+from feeds.render import opml, pages
+from feeds.render.channel import (
+    CONTENT_TYPES,
+    FORMATS,
+    Channel,
+    archive_channel,
+    archive_count,
+    author_channel,
+    blog_channel,
+    entry_html,
+    tag_channel,
+)
 from feeds.render.jsonfeed import render_json
 from feeds.render.syndication import render_atom, render_rss
 
-_FEEDS: dict[str, tuple[str, Callable[[Channel], bytes]]] = {
-    "rss.xml": ("rss", render_rss),
-    "atom.xml": ("atom", render_atom),
-    "feed.json": ("json", render_json),
-}
+RENDERERS: dict[str, Callable[[Channel], bytes]] = {
+    "rss": render_rss, "atom": render_atom, "json": render_json}
+_BY_NAME = {name: kind for kind, name in FORMATS.items()}
+FEED_XSL = resources.files("feeds").joinpath("templates/feed.xsl").read_bytes()
 
 
 @dataclass(frozen=True)
 class Document:
-    """A rendered address: bytes, type, validators and how long caches keep it."""
+    """A rendered address: bytes, type, validators and how long caches keep it.
+
+    `kind`: "feed", "page", "archive" (a full archive page: immutable) or "static".
+    """
 
     body: bytes
     content_type: str
@@ -53,6 +68,7 @@ class Site:
         self.on_render = on_render
         self._documents: dict[str, Document] = {}
         self._lock = threading.Lock()
+        self._kept: int | None = None
 
     def document(self, path: str) -> Document:
         """The document at `path` (no leading slash); NotFound if there is none."""
@@ -67,35 +83,141 @@ class Site:
         return found
 
     def _render(self, path: str) -> Document:
-        snapshot = self.snapshot
-        newest = max((p.updated for p in snapshot.posts), default=None)
-        if path in _FEEDS:
-            kind, render = _FEEDS[path]
-            channel = blog_channel(snapshot.blog, snapshot.posts)
-            return Document.of(render(channel), CONTENT_TYPES[kind], newest, "feed")
-        if path == "":
-            return Document.of(pages.home_page(snapshot), CONTENT_TYPES["html"], newest, "page")
-        if path == "about":
-            return Document.of(pages.about_page(snapshot), CONTENT_TYPES["html"], newest, "page")
-        if path == "about.json":
-            return Document.of(pages.about_json(snapshot), CONTENT_TYPES["about-json"], newest,
-                               "feed")
-        return self._post(path)
-
-    def _post(self, path: str) -> Document:
         parts = path.split("/")
-        if len(parts) == 3 and parts[0] == "posts" and parts[2] == "":
-            post = self.snapshot.by_slug.get(parts[1])
-            if post is not None:
-                body = pages.post_page(self.snapshot, post)
-                return Document.of(body, CONTENT_TYPES["html"], post.updated, "page")
+        if len(parts) == 1:
+            return self._top(path)
+        if parts[0] in ("posts", "tags", "authors") and len(parts) in (2, 3):
+            return self._section(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+        if parts[0] == "archive" and len(parts) == 3 and parts[1].isdigit():
+            return self._archive(int(parts[1]), parts[2])
         raise NotFound(path)
 
-    def feed_paths(self) -> list[str]:
-        """The addresses of every feed document (for WebSub notifications)."""
-        return list(_FEEDS)
+    def _top(self, name: str) -> Document:
+        snapshot = self.snapshot
+        newest = self._newest(snapshot.posts)
+        if name in _BY_NAME:
+            return self._feed(self._blog_channel(), _BY_NAME[name], "feed")
+        simple = {
+            "": (pages.home_page, "html", "page"),
+            "about": (pages.about_page, "html", "page"),
+            "about.json": (pages.about_json, "about-json", "feed"),
+            "feeds.opml": (lambda s: opml.render_opml(s, self.channels()), "opml", "feed"),
+        }
+        if name in simple:
+            render, kind, cache = simple[name]
+            return Document.of(render(snapshot), CONTENT_TYPES[kind], newest, cache)
+        if name == "feed.xsl":
+            return Document.of(FEED_XSL, CONTENT_TYPES["xsl"], None, "static")
+        raise NotFound(name)
 
-    def addresses(self) -> list[str]:
-        """Every address this snapshot publishes (for exports and tests)."""
-        fixed = ["", "about", "about.json", *_FEEDS]
-        return fixed + [f"posts/{p.slug}/" for p in self.snapshot.posts]
+    def _section(self, section: str, key: str, rest: str | None) -> Document:
+        if rest == "" and section == "posts" and key in self.snapshot.by_slug:
+            post = self.snapshot.by_slug[key]
+            return Document.of(pages.post_page(self.snapshot, post), CONTENT_TYPES["html"],
+                               post.updated, "page")
+        channel = self._topic(section, key)
+        if channel is None or rest is None:
+            raise NotFound(f"{section}/{key}/{rest}")
+        if rest == "":
+            body = pages.topic_page(self.snapshot, channel)
+            return Document.of(body, CONTENT_TYPES["html"], channel.updated, "page")
+        if rest not in _BY_NAME:
+            raise NotFound(rest)
+        return self._feed(channel, _BY_NAME[rest], "feed")
+
+    def _topic(self, section: str, key: str, fit: bool = True) -> Channel | None:
+        """A tag's or author's channel; `fit`: within `feed_max_bytes` (else as listed)."""
+        blog = self.snapshot.blog
+        make: Callable[[int], Channel]
+        if section == "tags" and key in self.snapshot.by_tag:
+            name, posts = self.snapshot.by_tag[key]
+            make = lambda k: tag_channel(blog, name, key, posts[:k])  # noqa: E731
+        elif section == "authors" and key in self.snapshot.by_author:
+            author, posts = self.snapshot.by_author[key]
+            make = lambda k: author_channel(blog, author, posts[:k])  # noqa: E731
+        else:
+            return None
+        count = min(len(posts), blog.feed_limit)
+        return self._fit(make, count) if fit else make(count)
+
+    def _archive(self, number: int, name: str) -> Document:
+        channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(), number)
+        if channel is None or name not in _BY_NAME:
+            raise NotFound(f"archive/{number}/{name}")
+        return self._feed(channel, _BY_NAME[name], "archive" if channel.paging.complete
+                          else "feed")
+
+    def _feed(self, channel: Channel, kind: str, cache: str) -> Document:
+        body = RENDERERS[kind](channel)
+        return Document.of(body, CONTENT_TYPES[kind], self._newest(channel.posts), cache)
+
+    def kept(self) -> int:
+        """How many posts the subscription feed holds: `feed_limit`, fewer if the
+        documents would pass `feed_max_bytes` (the oldest are dropped, to the archives)."""
+        if self._kept is None:
+            limit = min(len(self.snapshot.posts), self.snapshot.blog.feed_limit)
+            self._kept = len(self._fit(self._subscription, limit).posts)
+        return self._kept
+
+    def _blog_channel(self) -> Channel:
+        return self._subscription(self.kept())
+
+    def _subscription(self, count: int) -> Channel:
+        return blog_channel(self.snapshot.blog, self.snapshot.posts, count)
+
+    def _fit(self, make: Callable[[int], Channel], count: int) -> Channel:
+        """The channel with the most entries (up to `count`) whose every format fits
+        `feed_max_bytes`; one entry at least."""
+        cap = self.snapshot.blog.feed_max_bytes
+
+        def fits(k: int) -> bool:
+            channel = make(k)
+            if _upper_bound(channel) <= cap:
+                return True  # surely small enough: no need to render to know
+            return all(len(render(channel)) <= cap for render in RENDERERS.values())
+
+        if count <= 1 or fits(count):
+            return make(count)
+        low, high = 1, count - 1  # fits(low) is assumed: a single entry always goes out
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if fits(middle) else (low, middle - 1)
+        return make(low)
+
+    @staticmethod
+    def _newest(posts: tuple) -> datetime | None:  # type: ignore[type-arg]
+        return max((p.updated for p in posts), default=None)
+
+    def channels(self) -> list[Channel]:
+        """The blog's channel, then each tag's and each author's (titles and places)."""
+        found = [self._blog_channel()]
+        found += [c for k in sorted(self.snapshot.by_tag)
+                  if (c := self._topic("tags", k, fit=False))]
+        found += [c for k in sorted(self.snapshot.by_author)
+                  if (c := self._topic("authors", k, fit=False))]
+        return found
+
+    def feed_paths(self) -> list[str]:
+        """The addresses of every subscription feed (for WebSub notifications)."""
+        return [c.path + name for c in self.channels() for name in FORMATS.values()]
+
+    def addresses(self) -> Iterator[str]:
+        """Every address this snapshot publishes, as paths (not percent-encoded)."""
+        yield from ["", "about", "about.json", "feeds.opml", "feed.xsl"]
+        for channel in self.channels():
+            folder = unquote(channel.path)
+            if folder:
+                yield folder
+            yield from (folder + name for name in FORMATS.values())
+        pages_count = archive_count(self.snapshot.blog, len(self.snapshot.posts), self.kept())
+        for number in range(1, pages_count + 1):
+            yield from (f"archive/{number}/{name}" for name in FORMATS.values())
+        yield from (f"posts/{p.slug}/" for p in self.snapshot.posts)
+
+
+def _upper_bound(channel: Channel) -> int:
+    """More bytes than any format of the channel can take: text escaped at most six
+    times over, plus room for the markup around each entry."""
+    text = sum(len(entry_html(p)) + len(p.summary) + len(p.title) + len(repr(p.tags))
+               + len(repr(p.authors)) + len(repr(p.enclosures)) for p in channel.posts)
+    return 6 * text + 4000 * len(channel.posts) + 20_000

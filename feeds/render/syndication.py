@@ -11,7 +11,10 @@ worked around here and tested in tests/test_syndication.py:
    first, the home page last.
 5. Atom entry links lose `rel`, `type` and `length` (upstream issue 135, which
    breaks enclosures): Atom entry links are written by our own entry extension.
-6. No hub link in RSS: our feed extension adds `atom:link rel="hub"`.
+6. No hub link, paging link or stylesheet instruction, in RSS or Atom: our feed
+   extension adds `atom:link rel="hub"`, the RFC 5005 links with `fh:archive`,
+   and `<?xml-stylesheet?>` pointing to feed.xsl; our entry extension adds the
+   lead picture as Media RSS.
 """
 
 from __future__ import annotations
@@ -24,40 +27,82 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feeds import __version__
-from feeds.model import Author, Post
+from feeds.model import Author, Image, Post
 from feeds.render.channel import Channel, entry_html
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ATOM = "http://www.w3.org/2005/Atom"
+_FH = "http://purl.org/syndication/history/1.0"
+_MEDIA = "http://search.yahoo.com/mrss/"
 _GENERATOR = {"generator": "feeds", "version": __version__}
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
-    """Writes what feedgen lacks at feed level: WebSub hub links in RSS."""
+    """Writes what feedgen lacks at feed level: hub links in RSS, RFC 5005 paging links
+    and `fh:archive`, and the `xml-stylesheet` instruction for browsers."""
 
     def __init__(self) -> None:
-        self.hubs: tuple[str, ...] = ()
+        self.links: list[tuple[str, str]] = []  # (rel, href) beyond feedgen's own
+        self.archive = False
+        self.stylesheet: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": _FH, "media": _MEDIA}
 
     def extend_rss(self, rss: etree._Element) -> etree._Element:
-        channel = rss.find("channel")
-        for hub in self.hubs:
-            etree.SubElement(channel, f"{{{_ATOM}}}link", {"href": hub, "rel": "hub"})
+        self._extend(rss.find("channel"), f"{{{_ATOM}}}link")
+        self._stylesheet(rss)
         return rss
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        self._extend(feed, "link")  # feedgen writes Atom elements unqualified, under xmlns
+        self._stylesheet(feed)
+        return feed
+
+    def _extend(self, parent: etree._Element, link: str) -> None:
+        for rel, href in self.links:
+            etree.SubElement(parent, link, {"href": href, "rel": rel})
+        if self.archive:
+            etree.SubElement(parent, f"{{{_FH}}}archive")
+
+    def _stylesheet(self, root: etree._Element) -> None:
+        if self.stylesheet:
+            text = f'type="text/xsl" href="{self.stylesheet}"'
+            root.addprevious(etree.ProcessingInstruction("xml-stylesheet", text))
 
 
 class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Writes what feedgen gets wrong in entries: Atom links and xml:lang."""
+    """Writes what feedgen gets wrong or lacks in entries: Atom links, xml:lang, and the
+    lead picture as Media RSS (`media:content` with its caption, `media:thumbnail`)."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
         self.lang: str | None = None
+        self.image: Image | None = None
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        self._media(item)
+        return item
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         for attributes in self.links:
             etree.SubElement(entry, "link", attributes)
         if self.lang:
             entry.set(_XML_LANG, self.lang)
+        self._media(entry)
         return entry
+
+    def _media(self, parent: etree._Element) -> None:
+        if self.image is None:
+            return
+        attributes = {"url": self.image.url, "medium": "image"}
+        if self.image.type:
+            attributes["type"] = self.image.type
+        content = etree.SubElement(parent, f"{{{_MEDIA}}}content", attributes)
+        if self.image.caption:
+            description = etree.SubElement(content, f"{{{_MEDIA}}}description", type="plain")
+            description.text = self.image.caption
+        etree.SubElement(parent, f"{{{_MEDIA}}}thumbnail", url=self.image.url)
 
 
 def _utc(value: datetime) -> datetime:
@@ -79,11 +124,26 @@ def _generator(channel: Channel, kind: str) -> Any:
     fg.lastBuildDate(_utc(channel.updated))
     if blog.copyright:
         fg.rights(blog.copyright)
-    fg.feeds.hubs = blog.hubs  # RSS: our extension; Atom: feedgen's links
+    fg.feeds.links = _paging(channel, kind)
+    fg.feeds.archive = channel.paging.archive
+    fg.feeds.stylesheet = blog.url("feed.xsl")
     if kind == "atom":
         for hub in blog.hubs:
             fg.link(href=hub, rel="hub")
+    else:  # feedgen writes no hub link in RSS
+        fg.feeds.links = [("hub", hub) for hub in blog.hubs] + fg.feeds.links
     return fg
+
+
+def _paging(channel: Channel, kind: str) -> list[tuple[str, str]]:
+    """RFC 5005 links: current, prev-archive and next-archive where there are such."""
+    paging = channel.paging
+    links = [("current", channel.current_url(kind))] if paging.archive else []
+    if paging.prev is not None:
+        links.append(("prev-archive", channel.archive_url(paging.prev, kind)))
+    if paging.next is not None:
+        links.append(("next-archive", channel.archive_url(paging.next, kind)))
+    return links
 
 
 def render_rss(channel: Channel) -> bytes:
@@ -109,6 +169,7 @@ def _rss_entry(fe: Any, post: Post) -> None:
     for tag in post.tags:
         fe.category(term=tag)
     _rss_authors(fe, post.authors)
+    fe.feeds.image = post.image
     if post.enclosures:  # RSS allows one enclosure per item
         first = post.enclosures[0]
         fe.enclosure(url=first.url, length=str(first.length), type=first.type)
@@ -157,6 +218,7 @@ def _atom_entry(fe: Any, post: Post) -> None:
     for tag in post.tags:
         fe.category(term=tag)
     fe.feeds.lang = post.lang
+    fe.feeds.image = post.image
     fe.feeds.links = [{"rel": "alternate", "type": "text/html", "href": post.permalink}]
     fe.feeds.links += [
         {"rel": "enclosure", "type": e.type, "length": str(e.length), "href": e.url}
