@@ -58,7 +58,7 @@ class Served:
         if document.kind == "feed" and blog.hubs:
             links = [f'<{hub}>; rel="hub"' for hub in blog.hubs]
             common.append(("Link", ", ".join([*links, f'<{blog.url(path)}>; rel="self"'])))
-        browser = BROWSER_XML if path.endswith((".xml")) else None
+        browser = BROWSER_XML if path.endswith(".xml") else None
         return Prepared(document, common, browser)
 
 
