@@ -6,13 +6,22 @@ Exit codes: 0 success, 1 errors in the posts or the run, 2 bad usage.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 import click
+import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Severity
-from feeds.library import Library, Options
+from feeds.library import Library, Options, load_blog
+from feeds.model import Blog
+from feeds.normalize.dates import DateContext
+from feeds.normalize.text import slugify
+from feeds.sources import create_post, list_files
+
+PROGRESS_FROM = 500  # addresses: a build shorter than this needs no bar
 
 _POSTS = click.option("--posts", type=click.Path(path_type=Path), default=None,
                       help="posts folder (default: $FEEDS_POSTS or ./posts)")
@@ -83,3 +92,62 @@ def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR09
         _fail(exc)
 
 
+
+
+@main.command()
+@_POSTS
+@_BASE_URL
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+def build(posts: Path | None, base_url: str | None, out: Path) -> None:
+    """Write every address of the blog as files (with .gz twins) to OUT."""
+    from feeds.export import export  # noqa: PLC0415
+
+    options = Options.from_environ(posts=posts, base_url=base_url, fallback_url="")
+    library = _library(options)
+    if not library.snapshot().blog.base_url.startswith("http"):
+        click.echo("error: feeds build needs --base-url (or `link` in _blog.md)", err=True)
+        sys.exit(2)
+    out.mkdir(parents=True, exist_ok=True)
+    stats = export(library, out, _progress)
+    errors = sum(p.severity is Severity.ERROR for p in library.problems)
+    click.echo(f"{stats.files} files, {stats.written} written, {stats.removed} removed; "
+               f"{len(library.snapshot().posts)} posts, {errors} errors")
+
+
+def _progress(items: Iterator[str], length: int) -> Iterator[str]:
+    """A progress bar on stderr for long builds."""
+    if length < PROGRESS_FROM:
+        yield from items
+        return
+    with click.progressbar(items, length=length, label="rendering", file=sys.stderr) as bar:
+        yield from bar
+
+
+@main.command()
+@_POSTS
+@click.argument("title")
+@click.option("--author", default=None, help="the author (default: the blog's)")
+@click.option("--tag", "tags", multiple=True, help="a tag (repeat for more)")
+def new(posts: Path | None, title: str, author: str | None, tags: tuple[str, ...]) -> None:
+    """Write a new dated post file atomically and print its path."""
+    options = Options.from_environ(posts=posts)
+    blog = _blog(options)
+    now = datetime.now(UTC).astimezone(DateContext(blog.timezone).zone).replace(microsecond=0)
+    slug = slugify(title) or "post"
+    front: dict[str, object] = {"title": title, "date": now.isoformat()}
+    front.update({"author": author} if author else {})
+    front.update({"tags": list(tags)} if tags else {})
+    text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
+    try:
+        path = create_post(options.posts, f"{now:%Y-%m-%d}-{slug}.md", text)
+    except FileExistsError:
+        click.echo(f"error: {now:%Y-%m-%d}-{slug}.md exists already; not overwritten", err=True)
+        sys.exit(1)
+    click.echo(str(path))
+
+
+def _blog(options: Options) -> Blog:
+    try:
+        return load_blog(options, list_files(options.posts).assets)[0]
+    except FeedsError as exc:
+        _fail(exc)

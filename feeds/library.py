@@ -52,7 +52,7 @@ class Options:
         env = dict(os.environ if environ is None else environ)
         posts = given.get("posts") or env.get("FEEDS_POSTS") or "posts"
         base_url = given.get("base_url") or env.get("FEEDS_BASE_URL") or None
-        fallback = str(given.get("fallback_url") or cls.fallback_url)
+        fallback = str(given.get("fallback_url", cls.fallback_url))
         return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env)
 
 

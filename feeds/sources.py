@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -372,3 +373,20 @@ def parse_toml(source: str, rel: str, first_line: int) -> tuple[dict[str, object
         if "=" in text and key in data and key not in lines:
             lines[key] = first_line + number
     return data, lines
+
+
+def create_post(root: Path, name: str, text: str) -> Path:
+    """Write a new post file atomically; FileExistsError if the name is taken.
+
+    The text goes to a temporary file first, then is linked in under its name,
+    which fails rather than replace a file that exists.
+    """
+    target = root / name
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=root, prefix=".new-",
+                                     suffix=".tmp", delete=False) as handle:
+        handle.write(text)
+    try:
+        os.link(handle.name, target)
+    finally:
+        os.unlink(handle.name)
+    return target

@@ -106,3 +106,24 @@ def _wait_and_get(url: str, process: subprocess.Popen[bytes]) -> bytes:
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"no answer from {url}")
+
+
+def test_new_writes_a_dated_post_atomically_and_never_overwrites(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {})
+    result = feeds("new", "Harbour: Reopened!", "--posts", str(root), "--author", "bo",
+                   "--tag", "sea", "--tag", "news")
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path.parent == root and path.name.endswith("-harbour-reopened.md")
+    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []  # no temp left
+    check = feeds("check", "--posts", str(root))
+    assert check.returncode == 0 and check.stdout.endswith("1 posts, 0 errors, 0 warnings\n")
+    from feeds.library import Library, Options
+
+    post = Library(Options(root)).loaded.posts[0]
+    assert (post.title, post.tags, post.authors[0].id) == ("Harbour: Reopened!",
+                                                           ("sea", "news"), "bo")
+    before = path.read_bytes()
+    again = feeds("new", "Harbour: Reopened!", "--posts", str(root))
+    assert again.returncode == 1 and "not overwritten" in again.stderr
+    assert path.read_bytes() == before

@@ -28,7 +28,9 @@ ALLOWED = {
     "feeds.web": {"feeds.errors", "feeds.library", "feeds.render", "feeds.delivery",
                   "feeds.live", "feeds.shared", "feeds.websub", "feeds.normalize.media"},
     "feeds.server": {"feeds.library", "feeds.shared", "feeds.web"},
-    "feeds.cli": {"feeds.errors", "feeds.library", "feeds.server"},
+    "feeds.export": {"feeds.delivery", "feeds.library", "feeds.render.site"},
+    "feeds.cli": {"feeds.errors", "feeds.library", "feeds.server", "feeds.export",
+                  "feeds.model", "feeds.normalize", "feeds.sources"},
     "feeds.__main__": {"feeds.cli"},
     "feeds": set(),
 }

@@ -1,0 +1,87 @@
+"""What a person sees in a browser (headless Chromium, Debian's package, installed by
+.ci/run): the home page, a post, the About page, and the feeds through feed.xsl.
+Screenshots are kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+from conftest import ROOT, SAMPLE, Server
+from lxml import html
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"), reason="chromium not installed")]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
+
+
+def chromium(url: str, *extra: str) -> str:
+    assert CHROMIUM is not None, "CI installs chromium (.ci/run)"
+    with tempfile.TemporaryDirectory() as profile:
+        result = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, url],
+                                capture_output=True, text=True, timeout=90, check=True)
+    return result.stdout
+
+
+def seen(server: Server, path: str, name: str) -> html.HtmlElement:
+    """The page as the browser built it (after XSLT), and a phone-sized screenshot."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = server.base + path.lstrip("/")
+    chromium(url, "--window-size=390,1400",
+             f"--screenshot={ARTIFACTS / f'{name}.png'}")
+    assert (ARTIFACTS / f"{name}.png").stat().st_size > 5000
+    return html.fromstring(chromium(url, "--dump-dom"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> object:
+    from conftest import start_server
+
+    tmp = tmp_path_factory.mktemp("browser")
+    shutil.copytree(SAMPLE, tmp / "posts")
+    started = start_server(tmp / "posts", tmp, workers=1)  # its own address as base URL
+    yield started
+    started.stop()
+
+
+def text(page: html.HtmlElement) -> str:
+    return " ".join(page.text_content().split())
+
+
+def test_home_page(server: Server) -> None:
+    page = seen(server, "/", "home")
+    assert page.findtext(".//h1") == "Harbour Light"
+    titles = [a.text_content() for a in page.findall(".//ol[@class='posts']//h2/a")]
+    assert titles[:2] == ["The Last Race of the Summer", "Spring Tides and a New Season"]
+    assert "27 September 2025" in text(page) and "Subscribe: RSS · Atom · JSON Feed" in text(page)
+
+
+def test_post_page(server: Server) -> None:
+    page = seen(server, "/posts/new-anemometer/", "post")
+    assert page.findtext(".//h1") == "A New Anemometer for the Mast"
+    assert "6 April 2024" in text(page) and "Ingrid Solberg" in text(page)
+    assert page.find(".//figure//img") is not None
+    assert "seen from the harbour steps" in page.findtext(".//figcaption")
+
+
+def test_about_page(server: Server) -> None:
+    page = seen(server, "/about", "about")
+    assert page.findtext(".//h1") == "About Harbour Light"
+    assert "Tomás Ek" in text(page) and "RSS 2.0" in text(page)
+
+
+@pytest.mark.parametrize("feed", ["rss.xml", "atom.xml"])
+def test_feeds_read_as_pages_through_feed_xsl(server: Server, feed: str) -> None:
+    page = seen(server, "/" + feed, feed.replace(".", "-"))
+    assert "This is a web feed" in text(page)
+    assert page.findtext(".//h1") == "Harbour Light"
+    assert page.findtext(".//code[@id='feed-url']") == server.base + feed
+    entries = [a.text_content() for a in page.findall(".//li[@class='entry']/a")]
+    assert entries[0] == "The Last Race of the Summer" and len(entries) == 12
