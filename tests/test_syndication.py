@@ -149,3 +149,13 @@ def test_json_feed_is_valid_and_complete() -> None:
     assert item["attachments"] == [{"url": "https://blog.example.org/files/a.mp3",
                                     "mime_type": "audio/mpeg", "size_in_bytes": 1234}]
     assert item["date_published"] == "2024-05-01T08:00:00Z"
+
+
+def test_same_updated_instant_is_written_distinctly_for_the_validator() -> None:
+    posts = tuple(make_post(slug, 2) for slug in ("first", "second", "third"))
+    entries = etree.fromstring(render_atom(blog_channel(BLOG, posts))).findall(f"{ATOM}entry")
+    texts = [e.findtext(f"{ATOM}updated") for e in entries]
+    assert texts == ["2024-05-02T08:00:00+00:00", "2024-05-02T08:00:00Z",
+                     "2024-05-02T08:00:00.0Z"]
+    parsed = feedparser.parse(render_atom(blog_channel(BLOG, posts))).entries
+    assert len({e.updated_parsed for e in parsed}) == 1  # the same instant, every time
