@@ -23,6 +23,7 @@ from types import MappingProxyType
 from feeds import sources
 from feeds.config import Settings, resolve, unknown_settings, url
 from feeds.errors import ConfigError, PostError, Problem, Severity
+from feeds.frontmatter import Limits
 from feeds.model import Author, Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
@@ -209,8 +210,8 @@ class Loader:
         return _FileState(key, post, tuple(warnings))
 
 
-def _limits(blog: Blog) -> sources.Limits:
-    return sources.Limits(blog.max_post_bytes, blog.max_front_matter_bytes)
+def _limits(blog: Blog) -> Limits:
+    return Limits(blog.max_post_bytes, blog.max_front_matter_bytes)
 
 
 def _described(blog: Blog, posts: list[Post]) -> Blog:

@@ -1,0 +1,208 @@
+"""Front matter: YAML (`---`), TOML (`+++`) or `Key: value` lines, split from the body.
+
+Pure parsing of text already read (by `feeds.sources`): UTF-8 decoding with
+byte offsets, safe YAML with limits on size and aliases, line numbers for
+every field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+import yaml
+
+from feeds.errors import PostError
+
+BLOG_FILE = "_blog.md"
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+_HEADER = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)[ \t]*$")
+_HEADER_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a post may weigh (settings `max_post_bytes`, `max_front_matter_bytes`)."""
+
+    file_bytes: int = MAX_FILE_BYTES
+    front_matter_bytes: int = MAX_FRONT_MATTER_BYTES
+# Front matter as a tree, aliases expanded: more nodes than this is an alias bomb.
+MAX_YAML_NODES = 10_000
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class RawPost:
+    """A post file split into front matter and body, with line numbers.
+
+    `front` says where the fields came from: "yaml", "toml", "headers" (a block
+    of `Key: value` lines) or "" (none).
+    """
+
+    path: str
+    meta: Mapping[str, object]
+    meta_lines: Mapping[str, int]
+    body: str
+    body_line: int
+    mtime: datetime
+    front: str = ""
+
+    @property
+    def suffix(self) -> str:
+        """The file's extension, lower-cased, with its dot."""
+        return os.path.splitext(self.path)[1].lower()
+
+    def line_of(self, key: str) -> int | None:
+        """The line a front-matter field stands on, when known."""
+        return self.meta_lines.get(key)
+
+
+def decode(data: bytes, rel: str) -> str:
+    """UTF-8 (with or without BOM, CRLF or LF) to text with LF line ends."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PostError(rel, 1, "file is UTF-16; save it as UTF-8")
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise PostError(rel, _line_at(data, offset),
+                        f"binary file, not UTF-8 text (NUL byte at byte offset {offset})")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        raise PostError(
+            rel, _line_at(data, start),
+            f"not valid UTF-8: byte 0x{data[start]:02x} at byte offset {start}",
+        ) from exc
+    if not text.strip():
+        raise PostError(rel, None, "file is empty")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def split(text: str, rel: str, mtime: datetime, limits: Limits | None = None,
+          header_fields: frozenset[str] = frozenset()) -> RawPost:
+    """Split front matter (YAML `---`, TOML `+++` or `Key: value` lines) from the body."""
+    lines = text.split("\n")
+    fence = lines[0].rstrip()
+    if fence not in ("---", "+++"):
+        return _split_headers(lines, rel, mtime, header_fields)
+    end = _closing_fence(lines, fence, rel)
+    source = "\n".join(lines[1:end])
+    cap = (limits or Limits()).front_matter_bytes
+    if len(source.encode()) > cap:
+        raise PostError(rel, 1, f"front matter is larger than the limit of {cap} bytes")
+    parse = parse_yaml if fence == "---" else parse_toml
+    meta, meta_lines = parse(source, rel, 2)
+    body = "\n".join(lines[end + 1:])
+    return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines), body, end + 2,
+                   mtime, "yaml" if fence == "---" else "toml")
+
+
+def _split_headers(lines: list[str], rel: str, mtime: datetime,
+                   fields: frozenset[str]) -> RawPost:
+    """A block of `Key: value` lines ended by a blank line, if its first key is a field."""
+    meta: dict[str, object] = {}
+    meta_lines: dict[str, int] = {}
+    end = len(lines)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            end = number - 1
+            break
+        match = _HEADER.match(line)
+        key = match[1].strip().lower().replace(" ", "_").replace("-", "_") if match else ""
+        if match is None or (number == 1 and key not in fields):
+            return RawPost(rel, MappingProxyType({}), MappingProxyType({}), "\n".join(lines),
+                           1, mtime)
+        meta[key], meta_lines[key] = match[2], number
+    if not meta or not rel.lower().endswith(_HEADER_SUFFIXES):
+        return RawPost(rel, MappingProxyType({}), MappingProxyType({}), "\n".join(lines), 1,
+                       mtime)
+    return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines),
+                   "\n".join(lines[end + 1:]), end + 2, mtime, "headers")
+
+
+def _closing_fence(lines: list[str], fence: str, rel: str) -> int:
+    closers = ("---", "...") if fence == "---" else ("+++",)
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in closers:
+            return number
+    raise PostError(rel, 1, f"front matter starts with {fence!r} but is never closed")
+
+
+def parse_yaml(source: str, rel: str, first_line: int) -> tuple[dict[str, object], dict[str, int]]:
+    """Safe-load a YAML mapping, keeping the line of each top-level key."""
+    loader = _Loader(source)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise PostError(rel, first_line, "front matter expands to more than "
+                            f"{MAX_YAML_NODES} values (too many aliases)")
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + mark.line if mark is not None else first_line
+        reason = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        raise PostError(rel, line, f"front matter is not valid YAML: {reason}") from exc
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        # PyYAML's own constructors raise these for values such as 2024-02-30.
+        raise PostError(rel, first_line, f"front matter has an impossible value: {exc}"
+                        ) from exc
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise PostError(rel, first_line, "front matter must be a mapping of `field: value` lines")
+    return _string_keys(data, rel, first_line), _key_lines(node, first_line)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes the tree has with every alias expanded (memoised, capped)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle counts as too big
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    sizes[id(node)] = min(size, MAX_YAML_NODES + 1)
+    return sizes[id(node)]
+
+
+def _key_lines(node: yaml.Node | None, first_line: int) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
+
+
+def _string_keys(data: dict[object, object], rel: str, line: int) -> dict[str, object]:
+    for key in data:
+        if not isinstance(key, str):
+            raise PostError(rel, line, f"front matter field name {key!r} is not text")
+    return {str(k): v for k, v in data.items()}
+
+
+def parse_toml(source: str, rel: str, first_line: int) -> tuple[dict[str, object], dict[str, int]]:
+    """Load TOML front matter; top-level key lines are found by a plain scan."""
+    try:
+        data: dict[str, object] = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        line = first_line + getattr(exc, "lineno", 1) - 1
+        reason = str(exc).split(" (at")[0]
+        raise PostError(rel, line, f"front matter is not valid TOML: {reason}") from exc
+    lines = {}
+    for number, text in enumerate(source.split("\n")):
+        key = text.split("=", 1)[0].strip().strip('"')
+        if "=" in text and key in data and key not in lines:
+            lines[key] = first_line + number
+    return data, lines
