@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 errors in the posts or the run, 2 bad usage.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import click
 import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Severity
+from feeds.index import default_cache
 from feeds.library import Library, Options, load_blog
 from feeds.model import Blog
 from feeds.normalize.dates import DateContext
@@ -25,6 +27,9 @@ PROGRESS_FROM = 500  # addresses: a build shorter than this needs no bar
 
 _POSTS = click.option("--posts", type=click.Path(path_type=Path), default=None,
                       help="posts folder (default: $FEEDS_POSTS or ./posts)")
+_CACHE = click.option("--cache", type=click.Path(path_type=Path, file_okay=False),
+                      default=None, help="folder of the persistent index (default: "
+                      "$FEEDS_CACHE, else the user's cache folder)")
 _BASE_URL = click.option("--base-url", default=None,
                          help="public base URL (default: $FEEDS_BASE_URL, _blog.md link, "
                          "else the bind address)")
@@ -77,15 +82,16 @@ def check(posts: Path | None) -> None:
 @_BASE_URL
 @click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
               show_default=True, help="the WSGI server")
+@_CACHE
 def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR0917
-          base_url: str | None,
-          server: str) -> None:
+          base_url: str | None, server: str, cache: Path | None) -> None:
     """Serve the blog with a production WSGI server (granian or gunicorn)."""
     from feeds.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
 
     bind_host = f"[{host}]" if ":" in host else host
-    options = Options.from_environ(posts=posts, base_url=base_url,
-                                   fallback_url=f"http://{bind_host}:{port}/")
+    options = Options.from_environ(posts=posts, base_url=base_url, lazy=True,
+                                   fallback_url=f"http://{bind_host}:{port}/",
+                                   cache=cache or _default_cache())
     try:
         run(options, bind_host, port, workers, server)  # loads before any worker starts
     except FeedsError as exc:
@@ -97,12 +103,14 @@ def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR09
 @main.command()
 @_POSTS
 @_BASE_URL
+@_CACHE
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
-def build(posts: Path | None, base_url: str | None, out: Path) -> None:
+def build(posts: Path | None, base_url: str | None, cache: Path | None, out: Path) -> None:
     """Write every address of the blog as files (with .gz twins) to OUT."""
     from feeds.export import export  # noqa: PLC0415
 
-    options = Options.from_environ(posts=posts, base_url=base_url, fallback_url="")
+    options = Options.from_environ(posts=posts, base_url=base_url, fallback_url="", lazy=True,
+                                   cache=cache or _default_cache())
     library = _library(options)
     if not library.snapshot().blog.base_url.startswith("http"):
         click.echo("error: feeds build needs --base-url (or `link` in _blog.md)", err=True)
@@ -112,6 +120,10 @@ def build(posts: Path | None, base_url: str | None, out: Path) -> None:
     errors = sum(p.severity is Severity.ERROR for p in library.problems)
     click.echo(f"{stats.files} files, {stats.written} written, {stats.removed} removed; "
                f"{len(library.snapshot().posts)} posts, {errors} errors")
+
+
+def _default_cache() -> Path:
+    return Path(os.environ["FEEDS_CACHE"]) if os.environ.get("FEEDS_CACHE") else default_cache()
 
 
 def _progress(items: Iterator[str], length: int) -> Iterator[str]:

@@ -12,7 +12,9 @@ import hashlib
 import html
 import logging
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,16 +22,19 @@ from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
-from feeds import sources
+from feeds import __version__, sources
 from feeds.config import Settings, resolve, unknown_settings, url
-from feeds.errors import ConfigError, PostError, Problem, Severity
+from feeds.errors import ConfigError, FeedsError, PostError, Problem, Severity
 from feeds.frontmatter import Limits
+from feeds.index import Index, fingerprint
 from feeds.model import Author, Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
-from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
+from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
+from feeds.reading import AssetSizes, FileState, Job, read_many
 
 Clock = Callable[[], datetime]
+BODIES_KEPT = 4096  # rendered bodies kept per process
 log = logging.getLogger("feeds")
 
 
@@ -46,15 +51,22 @@ class Options:
     base_url: str | None = None
     fallback_url: str = "http://127.0.0.1:8000/"
     environ: Mapping[str, str] = field(default_factory=dict)
+    # The index's folder (None: no persistent index), and whether bodies are rendered
+    # only for the documents that are asked for (a server, an export) or at load.
+    cache: Path | None = None
+    lazy: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, **given: object) -> Options:
-        """Options from arguments over FEEDS_POSTS / FEEDS_BASE_URL over defaults."""
+        """Options from arguments over FEEDS_POSTS / FEEDS_BASE_URL / FEEDS_CACHE over
+        defaults."""
         env = dict(os.environ if environ is None else environ)
         posts = given.get("posts") or env.get("FEEDS_POSTS") or "posts"
         base_url = given.get("base_url") or env.get("FEEDS_BASE_URL") or None
         fallback = str(given.get("fallback_url", cls.fallback_url))
-        return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env)
+        cache = given.get("cache") or env.get("FEEDS_CACHE") or None
+        return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env,
+                   Path(str(cache)) if cache else None, bool(given.get("lazy", False)))
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class Snapshot:
     loaded_at: datetime
     next_change: datetime | None
     by_slug: Mapping[str, Post]
+    # A post with its body rendered (posts may be indexed without it).
+    full: Callable[[Post], Post] = field(default=lambda post: post, compare=False)
 
     @cached_property
     def by_tag(self) -> Mapping[str, tuple[str, tuple[Post, ...]]]:
@@ -104,19 +118,10 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
-class _FileState:
-    """The last read of one post file: its stat key, what to publish, its problems."""
-
-    key: sources.StatKey
-    post: Post | None
-    problems: tuple[Problem, ...]
-
-
-@dataclass(frozen=True)
 class LoaderState:
     """A Loader's memory of each file, handed from one process to another."""
 
-    files: Mapping[str, _FileState]
+    files: Mapping[str, FileState]
     context_key: tuple[object, ...] | None
 
 
@@ -140,16 +145,20 @@ class ReloadStats:
 class Loader:
     """Reads the posts folder, and on later calls only the files that changed.
 
-    A file that stops parsing keeps its last good post (with the error
-    reported), so a save in progress never makes a post vanish.
+    With a cache folder, what reading each file gave is kept in the index, so a
+    restart reads only `stat()` for files that did not change. A file that stops
+    parsing keeps its last good post (with the error reported), so a save in
+    progress never makes a post vanish.
     """
 
     def __init__(self, options: Options, clock: Clock = system_clock) -> None:
         self.options = options
         self.clock = clock
-        self._files: dict[str, _FileState] = {}
+        self._files: dict[str, FileState] = {}
         self._context_key: tuple[object, ...] | None = None
         self._blog: tuple[Blog, list[Problem], Context] | None = None
+        self._index = Index(options.cache, options.posts) if options.cache else None
+        self._indexed: dict[str, tuple[sources.StatKey, object]] | None = None
 
     def load(self) -> tuple[Loaded, ReloadStats]:
         """The blog as it is on disk now; unchanged files are not read again."""
@@ -173,10 +182,9 @@ class Loader:
         key = (sources.stat_key(self.options.posts / sources.BLOG_FILE), listing.assets)
         if self._blog is None or key != self._context_key:
             blog, problems = load_blog(self.options, listing.assets)
-            root = self.options.posts
-            ctx = Context.of(blog, listing.assets, lambda rel: sources.asset_size(root, rel))
+            ctx = Context.of(blog, listing.assets, AssetSizes(self.options.posts))
             if key != self._context_key:
-                self._files = {}  # other settings or assets: every post is read again
+                self._files, self._indexed = {}, None  # every post is read again
             self._blog, self._context_key = (blog, problems, ctx), key
         return self._blog
 
@@ -189,29 +197,38 @@ class Loader:
         self._files, self._context_key, self._blog = dict(state.files), state.context_key, None
 
     def _read_changed(self, listing: sources.Listing, ctx: Context) -> int:
-        previous, self._files, read = self._files, {}, 0
+        previous, self._files = self._files, {}
+        known = self._from_index(ctx) if not previous else {}
+        wanted = []
         for rel, key in listing.posts.items():
-            state = previous.get(rel)
+            state = previous.get(rel) or known.get(rel)
             if state is None or state.key != key:
-                state, read = self._read(rel, key, ctx, state), read + 1
+                wanted.append((rel, key, state))
+            else:
+                self._files[rel] = state
+        job = Job(self.options.posts, ctx, self.options.lazy)
+        fresh = read_many(job, wanted)
+        for (rel, _, _), state in zip(wanted, fresh, strict=True):
             self._files[rel] = state
-        return read
+        self._remember(ctx, [(rel, state.key, state) for (rel, _, _), state
+                             in zip(wanted, fresh, strict=True)], set(previous) | set(known))
+        return len(wanted)
 
-    def _read(self, rel: str, key: sources.StatKey, ctx: Context,
-              before: _FileState | None) -> _FileState:
-        try:
-            raw = sources.read_post(self.options.posts, rel, _limits(ctx.blog), KNOWN_FIELDS)
-            post, warnings = normalize_post(raw, ctx)
-        except PostError as exc:
-            return _failed(before, key, exc)
-        except Exception as exc:  # a bug of ours must not take the other posts down
-            log.exception("unexpected error reading %s", rel)
-            return _failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
-        return _FileState(key, post, tuple(warnings))
+    def _fingerprint(self, ctx: Context) -> str:
+        return fingerprint(__version__, ctx.blog, sorted(ctx.assets), self.options.lazy)
 
+    def _from_index(self, ctx: Context) -> dict[str, FileState]:
+        """What the persistent index knows of the files (read once per context)."""
+        if self._index is None:
+            return {}
+        rows = self._index.rows(self._fingerprint(ctx))
+        return {rel: state for rel, (_, state) in rows.items() if isinstance(state, FileState)}
 
-def _limits(blog: Blog) -> Limits:
-    return Limits(blog.max_post_bytes, blog.max_front_matter_bytes)
+    def _remember(self, ctx: Context, fresh: list[tuple[str, sources.StatKey, FileState]],
+                  before: set[str]) -> None:
+        if self._index is not None:
+            self._index.store(self._fingerprint(ctx), fresh)
+            self._index.forget(before - set(self._files))
 
 
 def _described(blog: Blog, posts: list[Post]) -> Blog:
@@ -222,14 +239,6 @@ def _described(blog: Blog, posts: list[Post]) -> Blog:
     if about is None:
         return blog
     return replace(blog, description=about, about_html=f"<p>{html.escape(about)}</p>")
-
-
-def _failed(before: _FileState | None, key: sources.StatKey, exc: PostError) -> _FileState:
-    """A failed read: the error, and the last good version if there was one."""
-    kept = before.post if before is not None else None
-    note = " (its last good version is still published)" if kept else ""
-    return _FileState(key, kept, (Problem(exc.path, exc.line, Severity.ERROR,
-                                          exc.message + note),))
 
 
 def load(options: Options, clock: Clock = system_clock) -> Loaded:
@@ -263,7 +272,7 @@ def _base_url(given: str | None) -> str | None:
         raise ConfigError("base_url", str(exc)) from exc
 
 
-def _claim_all(files: Mapping[str, _FileState]) -> tuple[list[Post], list[Problem]]:
+def _claim_all(files: Mapping[str, FileState]) -> tuple[list[Post], list[Problem]]:
     """Posts in path order; a later file with a slug or id already taken is rejected."""
     posts: list[Post] = []
     problems: list[Problem] = []
@@ -295,7 +304,8 @@ def _newest_first(post: Post) -> tuple[float, str]:
     return (-post.date.timestamp(), post.id)
 
 
-def publish(loaded: Loaded, now: datetime) -> Snapshot:
+def publish(loaded: Loaded, now: datetime,
+            full: Callable[[Post], Post] = lambda post: post) -> Snapshot:
     """What `loaded` publishes at `now`: no drafts, nothing dated in the future."""
     visible = tuple(p for p in loaded.posts if not p.draft and p.date <= now)
     future = [p.date for p in loaded.posts if not p.draft and p.date > now]
@@ -304,7 +314,7 @@ def publish(loaded: Loaded, now: datetime) -> Snapshot:
     digest = hashlib.sha256(repr((loaded.blog, visible)).encode()).hexdigest()[:20]
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
                     min(future) if future else None,
-                    MappingProxyType({p.slug: p for p in visible}))
+                    MappingProxyType({p.slug: p for p in visible}), full)
 
 
 class Library:
@@ -315,13 +325,15 @@ class Library:
         """Load the posts folder, or take a load another process made (`shared`)."""
         self.options = options
         self.clock = clock
+        self._bodies: OrderedDict[tuple[object, ...], Post] = OrderedDict()
+        self._bodies_lock = threading.Lock()
         self.loader = Loader(options, clock)
         if shared is None:
             self.loaded, self.last_reload = self.loader.load()
         else:
             self.loader.adopt(shared.state)
             self.loaded, self.last_reload = shared.loaded, ReloadStats(0, 0, 0.0)
-        self._snapshot = publish(self.loaded, clock())
+        self._snapshot = publish(self.loaded, clock(), self.full)
 
     def shareable(self) -> Shareable:
         """This library's load, for other processes."""
@@ -341,14 +353,43 @@ class Library:
     def replace(self, loaded: Loaded) -> None:
         """Serve `loaded` from now on (a worker following the leader's load)."""
         self.loaded = loaded
-        self._snapshot = publish(loaded, self.clock())
+        self._snapshot = publish(loaded, self.clock(), self.full)
 
     def snapshot(self) -> Snapshot:
         """The published blog now; a scheduled post shows once its time has come."""
         current = self._snapshot
         if current.next_change is not None and self.clock() >= current.next_change:
-            current = self._snapshot = publish(self.loaded, self.clock())
+            current = self._snapshot = publish(self.loaded, self.clock(), self.full)
         return current
+
+    def full(self, post: Post) -> Post:
+        """`post` with its body rendered: read on first need, then kept (a few thousand
+        posts at most) for as long as the file and the blog do not change."""
+        if post.rendered:
+            return post
+        key = (post.path, post.source, post.url, id(self.loaded.blog), id(self.loaded.assets))
+        with self._bodies_lock:
+            found = self._bodies.get(key)
+            if found is not None:
+                self._bodies.move_to_end(key)
+                return found
+        found = self._render(post)
+        with self._bodies_lock:
+            self._bodies[key] = found
+            while len(self._bodies) > BODIES_KEPT:
+                self._bodies.popitem(last=False)
+        return found
+
+    def _render(self, post: Post) -> Post:
+        loaded = self.loaded
+        ctx = Context.of(loaded.blog, loaded.assets, AssetSizes(self.options.posts))
+        try:
+            raw = sources.read_post(self.options.posts, post.path, Limits(
+                loaded.blog.max_post_bytes, loaded.blog.max_front_matter_bytes), KNOWN_FIELDS)
+            return with_body(raw, ctx, post)
+        except FeedsError as exc:  # changed since it was indexed, and broken now
+            log.error("%s: body not rendered: %s", post.path, exc)
+            return replace(post, rendered=True)
 
     def asset(self, rel: str) -> Path | None:
         """The file behind `/files/{rel}`, or None."""

@@ -61,6 +61,10 @@ class Post:
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
     # The About text found after the signature of a page saved as text (SPEC §2.3).
     page_about: str | None = field(default=None, compare=False, repr=False)
+    # False while the body is not rendered yet (an indexed post; see Library.full).
+    rendered: bool = field(default=True, compare=False, repr=False)
+    # The file's (size, mtime, inode) when it was read: the version of its body.
+    source: tuple[int, int, int] | None = None
 
     @property
     def permalink(self) -> str:

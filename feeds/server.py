@@ -51,7 +51,8 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
             _gunicorn(options, shared, host, port, workers)
         else:
             base_url = library.snapshot().blog.base_url
-            _granian(Options(options.posts, base_url), shared, host, port, workers)
+            _granian(Options(options.posts, base_url, cache=options.cache, lazy=True), shared,
+                     host, port, workers)
     finally:
         shutil.rmtree(shared.folder, ignore_errors=True)
 
@@ -59,7 +60,7 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
 def worker_app() -> Any:
     """The app of one granian worker: the options and run folder come by environment."""
     log_like_the_server()
-    return create_app(Options.from_environ(), shared=Shared(Path(os.environ[RUN_DIR])))
+    return create_app(Options.from_environ(lazy=True), shared=Shared(Path(os.environ[RUN_DIR])))
 
 
 def _granian(options: Options, shared: Shared, host: str, port: int, workers: int) -> None:
@@ -69,6 +70,8 @@ def _granian(options: Options, shared: Shared, host: str, port: int, workers: in
     # granian's workers import the app afresh: what they need goes by environment
     os.environ.update({RUN_DIR: str(shared.folder), "FEEDS_POSTS": str(options.posts),
                        "FEEDS_BASE_URL": str(options.base_url)})
+    if options.cache is not None:
+        os.environ["FEEDS_CACHE"] = str(options.cache)
     Granian("feeds.server:worker_app", address=host.strip("[]"), port=port, workers=workers,
             interface=Interfaces.WSGI, factory=True, blocking_threads=THREADS,
             http=HTTPModes.http1, websockets=False, log_access=False,

@@ -164,6 +164,37 @@ def read_post(root: Path, rel: str, limits: Limits | None = None,
     return split(text, rel, mtime, limits or Limits(), header_fields)
 
 
+HEAD_BYTES = 16 * 1024
+
+
+def read_head(root: Path, rel: str, limits: Limits | None = None,
+              header_fields: frozenset[str] = frozenset()) -> RawPost:
+    """Like `read_post`, but of a large file only the front matter and the start of
+    the body are read (an index needs no more); text files are read whole, since a
+    page saved as text is understood from its end too."""
+    limits = limits or Limits()
+    path = root / rel
+    try:
+        stat = path.stat()
+        if stat.st_size <= HEAD_BYTES or rel.lower().endswith(".txt"):
+            return read_post(root, rel, limits, header_fields)
+        if stat.st_size > limits.file_bytes:
+            raise PostError(rel, None, f"file is larger than the limit of {limits.file_bytes}"
+                            " bytes")
+        if _inside(root.resolve(), path, rel, []) is None:
+            raise PostError(rel, None, "lies outside the posts folder")
+        with open(path, "rb") as handle:
+            data = handle.read(HEAD_BYTES)
+    except OSError as exc:
+        raise PostError(rel, None, _os_reason(exc)) from exc
+    text = decode(data[: data.rfind(b"\n") + 1], rel)  # whole lines: no cut character
+    try:
+        return split(text, rel, datetime.fromtimestamp(stat.st_mtime, UTC), limits,
+                     header_fields)
+    except PostError:  # front matter longer than the head: read it all
+        return read_post(root, rel, limits, header_fields)
+
+
 def read_blog(root: Path) -> RawPost | None:
     """Read `_blog.md` if the folder has one."""
     path = root / BLOG_FILE

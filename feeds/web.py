@@ -111,7 +111,8 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
     With `start`, this process watches the posts folder at once; `feeds serve`
     passes False and starts watching in each worker after the fork.
     """
-    options = options or Options.from_environ(fallback_url="http://127.0.0.1:5000/")
+    options = options or Options.from_environ(fallback_url="http://127.0.0.1:5000/",
+                                              lazy=True)
     shared = shared or Shared.create()
     library = Library(options, clock, shared.newest())  # a load published already is reused
     live = Live(library, shared, on_change=_notifier())

@@ -38,6 +38,19 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Commands the tests run keep their index here, not in the user's cache folder."""
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("FEEDS_CACHE")
+    os.environ["FEEDS_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["FEEDS_CACHE"]
+    else:
+        os.environ["FEEDS_CACHE"] = before
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -117,6 +130,7 @@ def start_server(posts: Path, tmp: Path, base_url: str | None = None,
     command = [sys.executable, "-m", "feeds", "serve", "--posts", str(posts), "--port",
                str(port), "--workers", str(workers), "--base-url", base, "--server", server]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    env["FEEDS_CACHE"] = str(tmp / "cache")  # not the user's cache folder
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     server = Server(process, f"http://127.0.0.1:{port}/", log)

@@ -13,7 +13,7 @@ from conftest import ROOT, SAMPLE, free_port, write_posts
 
 
 def feeds(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_") or k == "FEEDS_CACHE"}
     return subprocess.run([sys.executable, "-m", "feeds", *args], capture_output=True,
                           text=True, timeout=60, env={**clean, **(env or {})}, check=False)
 
@@ -83,7 +83,7 @@ def test_serve_without_base_url_uses_its_bind_address(serve, tmp_path: Path) -> 
 
 def test_flask_development_server_runs_the_same_app(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_") or k == "FEEDS_CACHE"}
     env.update(FEEDS_POSTS=str(SAMPLE), FEEDS_BASE_URL="http://127.0.0.1:8000/")
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "run", "--port",
                                 str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

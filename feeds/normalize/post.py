@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
@@ -87,8 +87,13 @@ def _yaml_hint(value: object) -> str:
     return f"{type(value).__name__} {quote(value)}"
 
 
-def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
-    """The Post a file describes, with warnings; PostError if it cannot be published."""
+def normalize_post(raw: RawPost, ctx: Context, render: bool = True
+                   ) -> tuple[Post, list[Problem]]:
+    """The Post a file describes, with warnings; PostError if it cannot be published.
+
+    Without `render`, the body is left for later (`with_body`): an index of many
+    posts needs their fields, not their HTML.
+    """
     work = _Work(raw, ctx)
     for key in raw.meta:
         if key not in KNOWN_FIELDS:
@@ -99,17 +104,28 @@ def normalize_post(raw: RawPost, ctx: Context) -> tuple[Post, list[Problem]]:
     slug = _slug(work)
     url = ctx.blog.url(f"posts/{quote_url(slug)}/")
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
-    content = render_body(body, _KINDS[raw.suffix], place)
+    content = render_body(body, _KINDS[raw.suffix], place) if render else ""
+    given = work.text("summary")
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
         updated=_updated(work, date), authors=_authors(work, page), tags=_tags(work),
-        summary=_summary(work, content), content_html=content, url=url, link=_link(work),
+        summary=_summary(given, content) if render else summarise(given or ""),
+        content_html=content, url=url, link=_link(work),
         image=_image(work, place), enclosures=_enclosures(work, place), draft=_draft(work),
         lang=_lang(work),
         extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
-        page_about=page.about if page else None,
+        page_about=page.about if page else None, rendered=render,
     )
     return post, work.warnings
+
+
+def with_body(raw: RawPost, ctx: Context, post: Post) -> Post:
+    """`post` (normalised without its body) with its content and summary rendered."""
+    body, _, _ = _title_and_body(raw, ctx)
+    place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
+    content = render_body(body, _KINDS[raw.suffix], place)
+    return replace(post, content_html=content, summary=post.summary or _summary(None, content),
+                   rendered=True)
 
 
 def _title_and_body(raw: RawPost, ctx: Context) -> tuple[str, str | None, TextPage | None]:
@@ -251,8 +267,7 @@ def _is_scalar_text(item: object) -> bool:
     return isinstance(item, str) or (isinstance(item, int) and not isinstance(item, bool))
 
 
-def _summary(work: _Work, content: str) -> str:
-    given = work.text("summary")
+def _summary(given: str | None, content: str) -> str:
     return summarise(given if given is not None else first_paragraph_text(content))
 
 

@@ -63,9 +63,9 @@ def _page(template: str, blog: Blog, **context: object) -> bytes:
     return html.encode("utf-8")
 
 
-def home_page(snapshot: Snapshot) -> bytes:
-    """The home page: description and the newest posts."""
-    return _page("home.html", snapshot.blog, posts=snapshot.posts[:HOME_LIMIT])
+def home_page(snapshot: Snapshot, posts: tuple[Post, ...]) -> bytes:
+    """The home page: description and the newest posts (given with their bodies)."""
+    return _page("home.html", snapshot.blog, posts=posts[:HOME_LIMIT])
 
 
 def post_page(snapshot: Snapshot, post: Post) -> bytes:

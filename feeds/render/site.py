@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from urllib.parse import unquote
 
 from feeds.errors import NotFound
 from feeds.library import Snapshot
+from feeds.model import Post
 from feeds.render import opml, pages
 from feeds.render.channel import (
     CONTENT_TYPES,
@@ -97,8 +98,8 @@ class Site:
         newest = self._newest(snapshot.posts)
         if name in _BY_NAME:
             return self._feed(self._blog_channel(), _BY_NAME[name], "feed")
-        simple = {
-            "": (pages.home_page, "html", "page"),
+        simple: dict[str, tuple[Callable[[Snapshot], bytes], str, str]] = {
+            "": (self._home, "html", "page"),
             "about": (pages.about_page, "html", "page"),
             "about.json": (pages.about_json, "about-json", "feed"),
             "feeds.opml": (lambda s: opml.render_opml(s, self.channels()), "opml", "feed"),
@@ -112,14 +113,14 @@ class Site:
 
     def _section(self, section: str, key: str, rest: str | None) -> Document:
         if rest == "" and section == "posts" and key in self.snapshot.by_slug:
-            post = self.snapshot.by_slug[key]
+            post = self.snapshot.full(self.snapshot.by_slug[key])
             return Document.of(pages.post_page(self.snapshot, post), CONTENT_TYPES["html"],
                                post.updated, "page")
         channel = self._topic(section, key)
         if channel is None or rest is None:
             raise NotFound(f"{section}/{key}/{rest}")
         if rest == "":
-            body = pages.topic_page(self.snapshot, channel)
+            body = pages.topic_page(self.snapshot, self._hydrated(channel))
             return Document.of(body, CONTENT_TYPES["html"], channel.updated, "page")
         if rest not in _BY_NAME:
             raise NotFound(rest)
@@ -148,6 +149,7 @@ class Site:
                           else "feed")
 
     def _feed(self, channel: Channel, kind: str, cache: str) -> Document:
+        channel = self._hydrated(channel)
         body = RENDERERS[kind](channel)
         return Document.of(body, CONTENT_TYPES[kind], self._newest(channel.posts), cache)
 
@@ -171,7 +173,7 @@ class Site:
         cap = self.snapshot.blog.feed_max_bytes
 
         def fits(k: int) -> bool:
-            channel = make(k)
+            channel = self._hydrated(make(k))
             if _upper_bound(channel) <= cap:
                 return True  # surely small enough: no need to render to know
             return all(len(render(channel)) <= cap for render in RENDERERS.values())
@@ -183,6 +185,16 @@ class Site:
             middle = (low + high + 1) // 2
             low, high = (middle, high) if fits(middle) else (low, middle - 1)
         return make(low)
+
+    def _home(self, snapshot: Snapshot) -> bytes:
+        return pages.home_page(snapshot, self._full(snapshot.posts[:pages.HOME_LIMIT]))
+
+    def _full(self, posts: tuple[Post, ...]) -> tuple[Post, ...]:
+        return tuple(self.snapshot.full(post) for post in posts)
+
+    def _hydrated(self, channel: Channel) -> Channel:
+        """The channel with its posts' bodies rendered (an index holds none)."""
+        return replace(channel, posts=self._full(channel.posts))
 
     @staticmethod
     def _newest(posts: tuple) -> datetime | None:  # type: ignore[type-arg]

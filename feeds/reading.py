@@ -1,0 +1,97 @@
+"""Reading post files into normalised posts: one by one, or many at once on every core.
+
+Used by the library's loader; each result records the file's stat key, the post
+(or the last good one when the file stopped parsing) and its problems.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from feeds import sources
+from feeds.errors import PostError, Problem, Severity
+from feeds.frontmatter import Limits
+from feeds.model import Post
+from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
+
+log = logging.getLogger("feeds")
+PARALLEL_FROM = 400  # files: fewer are read faster than a pool starts
+_CHUNK = 250
+
+
+@dataclass(frozen=True)
+class FileState:
+    """The last read of one post file: its stat key, what to publish, its problems."""
+
+    key: sources.StatKey
+    post: Post | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class AssetSizes:
+    """Sizes of assets under the posts folder (for enclosures), as a picklable callable."""
+
+    root: Path
+
+    def __call__(self, rel: str) -> int | None:
+        return sources.asset_size(self.root, rel)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to read: the folder, the context, whether bodies wait (`lazy`)."""
+
+    root: Path
+    ctx: Context
+    lazy: bool
+
+    @property
+    def limits(self) -> Limits:
+        blog = self.ctx.blog
+        return Limits(blog.max_post_bytes, blog.max_front_matter_bytes)
+
+
+def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None) -> FileState:
+    """Read one file; a failure keeps the last good post and reports the error."""
+    try:
+        reader = sources.read_head if job.lazy else sources.read_post
+        raw = reader(job.root, rel, job.limits, KNOWN_FIELDS)
+        post, warnings = normalize_post(raw, job.ctx, render=not job.lazy)
+    except PostError as exc:
+        return failed(before, key, exc)
+    except Exception as exc:  # a bug of ours must not take the other posts down
+        log.exception("unexpected error reading %s", rel)
+        return failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
+    return FileState(key, replace(post, source=key), tuple(warnings))
+
+
+def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | None]]
+              ) -> list[FileState]:
+    """Read many files, on every core when there are enough of them."""
+    cores = min(os.cpu_count() or 1, 8)
+    if len(wanted) < PARALLEL_FROM or cores < 2 or \
+            threading.current_thread() is not threading.main_thread():
+        return [read_one(job, *item) for item in wanted]
+    chunks = [wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
+    with ProcessPoolExecutor(max_workers=cores) as pool:
+        results = pool.map(_read_chunk, [job] * len(chunks), chunks)
+        return [state for chunk in results for state in chunk]
+
+
+def _read_chunk(job: Job, items: list[tuple[str, sources.StatKey, FileState | None]]
+                ) -> list[FileState]:
+    return [read_one(job, *item) for item in items]
+
+
+def failed(before: FileState | None, key: sources.StatKey, exc: PostError) -> FileState:
+    """A failed read: the error, and the last good version if there was one."""
+    kept = before.post if before is not None else None
+    note = " (its last good version is still published)" if kept else ""
+    return FileState(key, kept, (Problem(exc.path, exc.line, Severity.ERROR,
+                                         exc.message + note),))
