@@ -23,7 +23,7 @@ from feeds.normalize.dates import DateContext
 from feeds.normalize.text import slugify
 from feeds.sources import create_post, list_files
 
-PROGRESS_FROM = 500  # addresses: a build shorter than this needs no bar
+PROGRESS_FROM = 4  # chunks of 500 addresses: a build shorter than this needs no bar
 
 _POSTS = click.option("--posts", type=click.Path(path_type=Path), default=None,
                       help="posts folder (default: $FEEDS_POSTS or ./posts)")
@@ -126,7 +126,7 @@ def _default_cache() -> Path:
     return Path(os.environ["FEEDS_CACHE"]) if os.environ.get("FEEDS_CACHE") else default_cache()
 
 
-def _progress(items: Iterator[str], length: int) -> Iterator[str]:
+def _progress(items: Iterator[int], length: int) -> Iterator[int]:
     """A progress bar on stderr for long builds."""
     if length < PROGRESS_FROM:
         yield from items

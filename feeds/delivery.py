@@ -38,8 +38,11 @@ class Variant:
 
 
 def gzip_body(body: bytes) -> bytes:
-    """The gzip twin of a body: the same bytes every time (no file name, no time)."""
-    return gzip.compress(body, compresslevel=9, mtime=0)
+    """The gzip twin of a body: the same bytes every time (no file name, no time).
+
+    Level 6: within a few per cent of 9's size at a third of its time, which counts
+    when an export compresses ten thousand pages."""
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 class Prepared:

@@ -3,6 +3,7 @@
 The bytes are those `feeds serve` sends for the same base URL: the same `Site`
 renders them and the same gzip function makes the `.gz` twins. A re-run writes
 only the files whose bytes changed and removes the ones no longer published.
+Large blogs are rendered on every core, each process writing its share.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from feeds.library import Library
 from feeds.render.site import Site
 
 MANIFEST = ".feeds-build.json"
+PARALLEL_FROM = 2000  # addresses: fewer are written faster than processes start
+_CHUNK = 500
+Progress = Callable[[Iterator[int], int], Iterator[int]]
 
 
 @dataclass(frozen=True)
@@ -31,24 +35,56 @@ class BuildStats:
     removed: int
 
 
-def export(library: Library, out: Path,
-           progress: Callable[[Iterator[str], int], Iterator[str]] | None = None) -> BuildStats:
+# The library of the build in progress, for the processes forked to render it.
+_LIBRARY: Library | None = None
+
+
+def export(library: Library, out: Path, progress: Progress | None = None) -> BuildStats:
     """Write every address of the current snapshot under `out`."""
-    site = Site(library.snapshot())
-    addresses = list(site.addresses())
-    wanted: dict[str, bytes] = {}
-    for address in progress(iter(addresses), len(addresses)) if progress else addresses:
-        body = site.document(address).body
-        wanted[file_for(address)] = body
-        if len(body) >= COMPRESSIBLE_MIN:
-            wanted[file_for(address) + ".gz"] = gzip_body(body)
+    global _LIBRARY  # noqa: PLW0603 - handed to forked workers, never changed by them
+    _LIBRARY = library
+    addresses = list(Site(library.snapshot(), keep=False).addresses())
+    chunks = [addresses[i:i + _CHUNK] for i in range(0, len(addresses), _CHUNK)]
+    results = _render_chunks(chunks, out)
+    steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
+    files: list[str] = []
+    written = 0
+    for names, count in results:
+        files += names
+        written += count
+        if steps is not None:
+            next(steps, None)
     for asset in sorted(library.loaded.assets):
         source = library.asset(asset)
         if source is not None:
-            wanted["files/" + asset] = source.read_bytes()
-    written = sum(_write_if_changed(out / rel, body) for rel, body in wanted.items())
-    removed = _remove_stale(out, set(wanted))
-    return BuildStats(len(wanted), written, removed)
+            files.append("files/" + asset)
+            written += _write_if_changed(out / "files" / asset, source.read_bytes())
+    return BuildStats(len(files), written, _remove_stale(out, set(files)))
+
+
+def _render_chunks(chunks: list[list[str]], out: Path) -> Iterator[tuple[list[str], int]]:
+    cores = min(os.cpu_count() or 1, 8)
+    if sum(map(len, chunks)) < PARALLEL_FROM or cores < 2:
+        yield from (_render_chunk(chunk, out) for chunk in chunks)
+        return
+    with ProcessPoolExecutor(max_workers=cores) as pool:
+        yield from pool.map(_render_chunk, chunks, [out] * len(chunks))
+
+
+def _render_chunk(addresses: list[str], out: Path) -> tuple[list[str], int]:
+    """Render and write some addresses; the files they made and how many changed."""
+    assert _LIBRARY is not None
+    site = Site(_LIBRARY.snapshot(), keep=False)
+    names, written = [], 0
+    for address in addresses:
+        body = site.document(address).body
+        name = file_for(address)
+        names.append(name)
+        written += _write_if_changed(out / name, body)
+        if len(body) >= COMPRESSIBLE_MIN:
+            names.append(name + ".gz")
+            written += _write_if_changed(out / (name + ".gz"), gzip_body(body))
+    return names, written
 
 
 def file_for(address: str) -> str:
@@ -56,17 +92,24 @@ def file_for(address: str) -> str:
     return address + "index.html" if address == "" or address.endswith("/") else address
 
 
+_FOLDERS: set[Path] = set()  # made already, in this process
+
+
 def _write_if_changed(path: Path, body: bytes) -> bool:
+    """Write `body` unless the file holds it already; atomically (temporary file, rename)."""
     try:
         if path.stat().st_size == len(body) and path.read_bytes() == body:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+    if path.parent not in _FOLDERS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _FOLDERS.add(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
         handle.write(body)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, path)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
     return True
 
 

@@ -13,7 +13,8 @@ from conftest import ROOT, SAMPLE, free_port, write_posts
 
 
 def feeds(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_") or k == "FEEDS_CACHE"}
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("FEEDS_") or k == "FEEDS_CACHE"}
     return subprocess.run([sys.executable, "-m", "feeds", *args], capture_output=True,
                           text=True, timeout=60, env={**clean, **(env or {})}, check=False)
 

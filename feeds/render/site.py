@@ -64,9 +64,13 @@ class Document:
 class Site:
     """The documents of one snapshot, rendered on first request and kept."""
 
-    def __init__(self, snapshot: Snapshot, on_render: Callable[[], None] | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, on_render: Callable[[], None] | None = None,
+                 keep: bool = True) -> None:
+        """`keep`: hold every rendered document (a server); an export renders each once
+        and keeps none."""
         self.snapshot = snapshot
         self.on_render = on_render
+        self.keep = keep
         self._documents: dict[str, Document] = {}
         self._lock = threading.Lock()
         self._kept: int | None = None
@@ -78,7 +82,9 @@ class Site:
             with self._lock:
                 found = self._documents.get(path)
                 if found is None:
-                    found = self._documents[path] = self._render(path)
+                    found = self._render(path)
+                    if self.keep:
+                        self._documents[path] = found
                     if self.on_render is not None:
                         self.on_render()
         return found
