@@ -7,7 +7,9 @@ Flask serves assets, /healthz and error pages.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import threading
 
 from flask import Flask, Response, send_file
@@ -113,7 +115,9 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
     """
     options = options or Options.from_environ(fallback_url="http://127.0.0.1:5000/",
                                               lazy=True)
-    shared = shared or Shared.create()
+    if shared is None:  # a run folder of our own: removed when this process ends
+        shared = Shared.create()
+        atexit.register(shutil.rmtree, shared.folder, True)
     library = Library(options, clock, shared.newest())  # a load published already is reused
     live = Live(library, shared, on_change=_notifier())
     state = State(live)
