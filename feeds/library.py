@@ -310,8 +310,10 @@ def publish(loaded: Loaded, now: datetime,
     visible = tuple(p for p in loaded.posts if not p.draft and p.date <= now)
     future = [p.date for p in loaded.posts if not p.draft and p.date > now]
     # repr of our typed records only (Post.extra is left out of it): stable across
-    # processes, and cheap whatever unknown fields a post carries.
-    digest = hashlib.sha256(repr((loaded.blog, visible)).encode()).hexdigest()[:20]
+    # processes, and cheap whatever unknown fields a post carries; each post's part
+    # was digested when its file was read.
+    parts = [p.digest or repr(p) for p in visible]
+    digest = hashlib.sha256(repr((loaded.blog, parts)).encode()).hexdigest()[:20]
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
                     min(future) if future else None,
                     MappingProxyType({p.slug: p for p in visible}), full)

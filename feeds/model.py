@@ -65,6 +65,8 @@ class Post:
     rendered: bool = field(default=True, compare=False, repr=False)
     # The file's (size, mtime, inode) when it was read: the version of its body.
     source: tuple[int, int, int] | None = None
+    # A digest of all of the above, made once when the file is read (versions).
+    digest: str = field(default="", compare=False, repr=False)
 
     @property
     def permalink(self) -> str:

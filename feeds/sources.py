@@ -73,15 +73,17 @@ def _walk(
         if is_ignored(entry.name):
             continue
         rel = prefix + entry.name
-        # Only a link can lead outside: a plain entry of a folder inside root is inside.
-        target = _inside(root, Path(entry.path), rel, problems) if entry.is_symlink() \
-            else Path(entry.path)
         try:
-            if target is None:
-                continue
+            if entry.is_symlink():  # only a link can lead outside the folder
+                target = _inside(root, Path(entry.path), rel, problems)
+                if target is None:
+                    continue
+            else:
+                target = None
             if entry.is_dir():
-                if target not in seen:
-                    yield from _walk(root, target, rel + "/", problems, seen)
+                folder_path = target or Path(entry.path)
+                if folder_path not in seen:
+                    yield from _walk(root, folder_path, rel + "/", problems, seen)
             elif entry.is_file():
                 stat = entry.stat()
                 yield rel, (stat.st_size, stat.st_mtime_ns, stat.st_ino)
