@@ -35,34 +35,36 @@ class BuildStats:
     removed: int
 
 
-# The library of the build in progress, for the processes forked to render it.
+# The library of the build in progress and the keys of the last build's documents,
+# for the processes forked to render it.
 _LIBRARY: Library | None = None
+_BEFORE: dict[str, str] = {}
 
 
 def export(library: Library, out: Path, progress: Progress | None = None) -> BuildStats:
     """Write every address of the current snapshot under `out`."""
-    global _LIBRARY  # noqa: PLW0603 - handed to forked workers, never changed by them
-    _LIBRARY = library
+    global _LIBRARY, _BEFORE
+    _LIBRARY, _BEFORE = library, _read_manifest(out)
     addresses = list(Site(library.snapshot(), keep=False).addresses())
     chunks = [addresses[i:i + _CHUNK] for i in range(0, len(addresses), _CHUNK)]
     results = _render_chunks(chunks, out)
     steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
-    files: list[str] = []
+    files: dict[str, str] = {}
     written = 0
     for names, count in results:
-        files += names
+        files.update(names)
         written += count
         if steps is not None:
             next(steps, None)
     for asset in sorted(library.loaded.assets):
         source = library.asset(asset)
         if source is not None:
-            files.append("files/" + asset)
+            files["files/" + asset] = ""
             written += _write_if_changed(out / "files" / asset, source.read_bytes())
-    return BuildStats(len(files), written, _remove_stale(out, set(files)))
+    return BuildStats(len(files), written, _remove_stale(out, files))
 
 
-def _render_chunks(chunks: list[list[str]], out: Path) -> Iterator[tuple[list[str], int]]:
+def _render_chunks(chunks: list[list[str]], out: Path) -> Iterator[tuple[dict[str, str], int]]:
     cores = min(os.cpu_count() or 1, 8)
     if sum(map(len, chunks)) < PARALLEL_FROM or cores < 2:
         yield from (_render_chunk(chunk, out) for chunk in chunks)
@@ -71,18 +73,26 @@ def _render_chunks(chunks: list[list[str]], out: Path) -> Iterator[tuple[list[st
         yield from pool.map(_render_chunk, chunks, [out] * len(chunks))
 
 
-def _render_chunk(addresses: list[str], out: Path) -> tuple[list[str], int]:
-    """Render and write some addresses; the files they made and how many changed."""
+def _render_chunk(addresses: list[str], out: Path) -> tuple[dict[str, str], int]:
+    """Render and write some addresses; the files they made (with the keys of their
+    documents) and how many changed. A post's or archive page whose key is the last
+    build's is not rendered again."""
     assert _LIBRARY is not None
     site = Site(_LIBRARY.snapshot(), keep=False)
-    names, written = [], 0
+    names: dict[str, str] = {}
+    written = 0
     for address in addresses:
+        name, key = file_for(address), site.key_of(address) or ""
+        if key and _BEFORE.get(name) == key and (out / name).exists():
+            names[name] = key
+            if name + ".gz" in _BEFORE and (out / (name + ".gz")).exists():
+                names[name + ".gz"] = ""
+            continue
         body = site.document(address).body
-        name = file_for(address)
-        names.append(name)
+        names[name] = key
         written += _write_if_changed(out / name, body)
         if len(body) >= COMPRESSIBLE_MIN:
-            names.append(name + ".gz")
+            names[name + ".gz"] = ""
             written += _write_if_changed(out / (name + ".gz"), gzip_body(body))
     return names, written
 
@@ -113,18 +123,25 @@ def _write_if_changed(path: Path, body: bytes) -> bool:
     return True
 
 
-def _remove_stale(out: Path, wanted: set[str]) -> int:
+def _read_manifest(out: Path) -> dict[str, str]:
+    """What the last build wrote: file -> key of its document ("" when it has none)."""
+    try:
+        found = json.loads((out / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    if isinstance(found, list):  # written by an older feeds: no keys
+        return {str(name): "" for name in found}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _remove_stale(out: Path, wanted: dict[str, str]) -> int:
     """Remove what an earlier build wrote and this one did not; record this one."""
     manifest = out / MANIFEST
-    try:
-        before = set(json.loads(manifest.read_text()))
-    except (OSError, ValueError):
-        before = set()
-    stale = sorted(before - wanted)
+    stale = sorted(set(_read_manifest(out)) - set(wanted))
     for rel in stale:
         (out / rel).unlink(missing_ok=True)
     for folder in sorted({(out / rel).parent for rel in stale}, key=lambda p: -len(p.parts)):
         if folder != out and folder.is_dir() and not any(folder.iterdir()):
             shutil.rmtree(folder, ignore_errors=True)
-    manifest.write_text(json.dumps(sorted(wanted), indent=0))
+    manifest.write_text(json.dumps(dict(sorted(wanted.items())), indent=0))
     return len(stale)

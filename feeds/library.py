@@ -94,6 +94,11 @@ class Snapshot:
     full: Callable[[Post], Post] = field(default=lambda post: post, compare=False)
 
     @cached_property
+    def version_of_blog(self) -> str:
+        """A digest of the blog's settings and About text alone."""
+        return hashlib.sha256(repr(self.blog).encode()).hexdigest()[:16]
+
+    @cached_property
     def by_tag(self) -> Mapping[str, tuple[str, tuple[Post, ...]]]:
         """Tag slug -> (the tag as first written, its posts newest first)."""
         found: dict[str, tuple[str, list[Post]]] = {}

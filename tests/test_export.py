@@ -152,3 +152,32 @@ def _check_nginx(base: str, out: Path, process: subprocess.Popen[bytes], log: Pa
     assert headers["Content-Type"].startswith("application/xml")  # type: ignore[index]
     assert _get(base + "files/images/logo.png", {})[0] == 200
     assert _get(base + "nope", {})[0] == 404
+
+
+def test_a_rebuild_renders_only_pages_whose_post_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from feeds import export as exporter
+    from feeds.render import pages
+
+    posts = tmp_path / "posts"
+    shutil.copytree(SAMPLE, posts)
+    rendered: list[str] = []
+    real = pages.post_page
+
+    def counting(snapshot, post):  # type: ignore[no-untyped-def]
+        rendered.append(post.slug)
+        return real(snapshot, post)
+
+    monkeypatch.setattr(pages, "post_page", counting)
+    options = Options(posts, BASE, cache=tmp_path / "cache", lazy=True)
+    exporter.export(Library(options), tmp_path / "out")
+    assert len(rendered) == 12
+    rendered.clear()
+    (posts / "2025-10-01-new.md").write_text("---\ntitle: New\n---\nNews.\n")
+    stats = exporter.export(Library(options), tmp_path / "out")
+    assert rendered == ["new"]
+    site = Site(Library(options).snapshot())
+    for address in site.addresses():  # what was skipped is still right
+        assert (tmp_path / "out" / file_for(address)).read_bytes() == \
+            site.document(address).body, address
+    assert stats.written > 0

@@ -16,6 +16,7 @@ from datetime import datetime
 from importlib import resources
 from urllib.parse import unquote
 
+from feeds import __version__
 from feeds.errors import NotFound
 from feeds.library import Snapshot
 from feeds.model import Post
@@ -38,6 +39,19 @@ RENDERERS: dict[str, Callable[[Channel], bytes]] = {
     "rss": render_rss, "atom": render_atom, "json": render_json}
 _BY_NAME = {name: kind for kind, name in FORMATS.items()}
 FEED_XSL = resources.files("feeds").joinpath("templates/feed.xsl").read_bytes()
+
+
+def _code_digest() -> str:
+    """What our own output depends on besides the posts: this version's templates."""
+    digest = hashlib.sha256(__version__.encode())
+    for folder in ("templates", "static"):
+        for item in sorted(resources.files("feeds").joinpath(folder).iterdir(),
+                           key=lambda entry: entry.name):
+            digest.update(item.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_DIGEST = _code_digest()
 
 
 @dataclass(frozen=True)
@@ -205,6 +219,24 @@ class Site:
     @staticmethod
     def _newest(posts: tuple) -> datetime | None:  # type: ignore[type-arg]
         return max((p.updated for p in posts), default=None)
+
+    def key_of(self, path: str) -> str | None:
+        """A key that changes whenever the document at `path` may change (without
+        rendering it), for a post's page or an archive page; None for others."""
+        parts = path.split("/")
+        base = f"{CODE_DIGEST}:{self.snapshot.version_of_blog}"
+        if len(parts) == 3 and parts[0] == "posts" and parts[2] == "":
+            post = self.snapshot.by_slug.get(parts[1])
+            return f"{base}:{post.digest}" if post is not None and post.digest else None
+        if len(parts) == 3 and parts[0] == "archive" and parts[1].isdigit():
+            channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
+                                      int(parts[1]))
+            if channel is None or not all(p.digest for p in channel.posts):
+                return None
+            digests = "".join(p.digest for p in channel.posts)
+            return f"{base}:{parts[2]}:{channel.paging}:" + \
+                hashlib.sha256(digests.encode()).hexdigest()[:20]
+        return None
 
     def channels(self) -> list[Channel]:
         """The blog's channel, then each tag's and each author's (titles and places)."""
