@@ -94,9 +94,9 @@ class Prepared:
 
     def _not_modified(self, environ: dict[str, Any]) -> bool:
         """If-None-Match (weak comparison) wins; If-Modified-Since only without it."""
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match is not None:
-            return bool(entity_tags(if_none_match) & (self.etags | {"*"}))
+        tags = entity_tags(environ.get("HTTP_IF_NONE_MATCH", ""))
+        if tags:  # a header with no entity tag in it is garbage: ignored
+            return bool(tags & (self.etags | {"*"}))
         since = environ.get("HTTP_IF_MODIFIED_SINCE")
         if since is None or self.last_modified is None:
             return False

@@ -45,6 +45,7 @@ def export(library: Library, out: Path, progress: Progress | None = None) -> Bui
     """Write every address of the current snapshot under `out`."""
     global _LIBRARY, _BEFORE
     _LIBRARY, _BEFORE = library, _read_manifest(out)
+    _FOLDERS.clear()  # folders may have gone since an earlier export in this process
     addresses = list(Site(library.snapshot(), keep=False).addresses())
     chunks = [addresses[i:i + _CHUNK] for i in range(0, len(addresses), _CHUNK)]
     results = _render_chunks(chunks, out)

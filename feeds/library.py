@@ -92,11 +92,8 @@ class Snapshot:
     by_slug: Mapping[str, Post]
     # A post with its body rendered (posts may be indexed without it).
     full: Callable[[Post], Post] = field(default=lambda post: post, compare=False)
-
-    @cached_property
-    def version_of_blog(self) -> str:
-        """A digest of the blog's settings and About text alone."""
-        return hashlib.sha256(repr(self.blog).encode()).hexdigest()[:16]
+    # A digest of what every body depends on besides its file: the blog and its assets.
+    context: str = ""
 
     @cached_property
     def by_tag(self) -> Mapping[str, tuple[str, tuple[Post, ...]]]:
@@ -184,7 +181,9 @@ class Loader:
 
     def _context(self, listing: sources.Listing) -> tuple[Blog, list[Problem], Context]:
         """The blog and normalisation context; a change of either re-reads every post."""
-        key = (sources.stat_key(self.options.posts / sources.BLOG_FILE), listing.assets)
+        # Assets by size and time too: an enclosure's length is read from its file.
+        key = (sources.stat_key(self.options.posts / sources.BLOG_FILE),
+               tuple(listing.asset_keys.items()))
         if self._blog is None or key != self._context_key:
             blog, problems = load_blog(self.options, listing.assets)
             ctx = Context.of(blog, listing.assets, AssetSizes(self.options.posts))
@@ -220,7 +219,7 @@ class Loader:
         return len(wanted)
 
     def _fingerprint(self, ctx: Context) -> str:
-        return fingerprint(__version__, ctx.blog, sorted(ctx.assets), self.options.lazy)
+        return fingerprint(__version__, ctx.blog, self._context_key, self.options.lazy)
 
     def _from_index(self, ctx: Context) -> dict[str, FileState]:
         """What the persistent index knows of the files (read once per context)."""
@@ -318,10 +317,12 @@ def publish(loaded: Loaded, now: datetime,
     # processes, and cheap whatever unknown fields a post carries; each post's part
     # was digested when its file was read.
     parts = [p.digest or repr(p) for p in visible]
-    digest = hashlib.sha256(repr((loaded.blog, parts)).encode()).hexdigest()[:20]
+    # Bodies resolve links against the assets, so their names belong to the version.
+    context = hashlib.sha256(repr((loaded.blog, sorted(loaded.assets))).encode()).hexdigest()
+    digest = hashlib.sha256(repr((context, parts)).encode()).hexdigest()[:20]
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
                     min(future) if future else None,
-                    MappingProxyType({p.slug: p for p in visible}), full)
+                    MappingProxyType({p.slug: p for p in visible}), full, context[:16])
 
 
 class Library:
@@ -374,29 +375,34 @@ class Library:
         posts at most) for as long as the file and the blog do not change."""
         if post.rendered:
             return post
-        key = (post.path, post.source, post.url, id(self.loaded.blog), id(self.loaded.assets))
+        key = (post.path, post.source, post.url, self._snapshot.context)
         with self._bodies_lock:
             found = self._bodies.get(key)
             if found is not None:
                 self._bodies.move_to_end(key)
                 return found
-        found = self._render(post)
+        found, lasting = self._render(post)
+        if not lasting:
+            return found
         with self._bodies_lock:
             self._bodies[key] = found
             while len(self._bodies) > BODIES_KEPT:
                 self._bodies.popitem(last=False)
         return found
 
-    def _render(self, post: Post) -> Post:
-        loaded = self.loaded
-        ctx = Context.of(loaded.blog, loaded.assets, AssetSizes(self.options.posts))
+    def _render(self, post: Post) -> tuple[Post, bool]:
+        """The post with its body, and whether that body is the indexed version's (only
+        then is it kept: a file changed since is read again once the index has it)."""
+        loaded, root = self.loaded, self.options.posts
+        ctx = Context.of(loaded.blog, loaded.assets, AssetSizes(root))
+        lasting = sources.stat_key(root / post.path) == post.source
         try:
-            raw = sources.read_post(self.options.posts, post.path, Limits(
+            raw = sources.read_post(root, post.path, Limits(
                 loaded.blog.max_post_bytes, loaded.blog.max_front_matter_bytes), KNOWN_FIELDS)
-            return with_body(raw, ctx, post)
+            return with_body(raw, ctx, post), lasting
         except FeedsError as exc:  # changed since it was indexed, and broken now
             log.error("%s: body not rendered: %s", post.path, exc)
-            return replace(post, rendered=True)
+            return replace(post, rendered=True), False
 
     def asset(self, rel: str) -> Path | None:
         """The file behind `/files/{rel}`, or None."""

@@ -75,8 +75,12 @@ class Live:
     def _run(self) -> None:
         while not self._stop.is_set():
             if self.shared.try_lead():
-                self._lead()
-                return
+                try:
+                    self._lead()
+                    return
+                except Exception:  # let another worker (or this one, later) lead
+                    log.exception("watching failed; giving up the lead")
+                    self.shared.resign()
             self._stop.wait(LEAD_RETRY_SECONDS)
 
     def _lead(self) -> None:

@@ -66,6 +66,12 @@ class Shared:
         self._lock_fd = fd
         return True
 
+    def resign(self) -> None:
+        """Stop leading: release the lock for another process."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
     def publish(self, loaded: Shareable) -> int:
         """Write a load as the next generation (leader only); return its number."""
         generation = self.generation() + 1
@@ -91,8 +97,6 @@ class Shared:
 
     def close(self) -> None:
         """Release the lock and the counter (the folder stays for other workers)."""
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self.resign()
         self._counter.close()
         self._counter_file.close()

@@ -36,6 +36,7 @@ class Listing:
 
     posts: Mapping[str, StatKey] = field(default_factory=dict)
     assets: frozenset[str] = frozenset()
+    asset_keys: Mapping[str, StatKey] = field(default_factory=dict)
     problems: tuple[Problem, ...] = field(default=())
 
 
@@ -50,14 +51,15 @@ def list_files(root: Path) -> Listing:
     """Walk the posts folder: posts (sorted, with stat keys), assets, link warnings."""
     real_root = root.resolve()
     posts: dict[str, StatKey] = {}
-    assets: set[str] = set()
+    assets: dict[str, StatKey] = {}
     problems: list[Problem] = []
     for rel, key in _walk(real_root, real_root, "", problems, set()):
         if _is_post_name(rel):
             posts[rel] = key
         else:
-            assets.add(rel)
-    return Listing(dict(sorted(posts.items())), frozenset(assets), tuple(problems))
+            assets[rel] = key
+    return Listing(dict(sorted(posts.items())), frozenset(assets),
+                   dict(sorted(assets.items())), tuple(problems))
 
 
 def _walk(

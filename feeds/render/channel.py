@@ -31,7 +31,7 @@ class Paging:
     prev: int | None = None
     next: int | None = None
     archive: bool = False  # an archive document: fh:archive and a `current` link
-    complete: bool = False  # a full archive page: it never changes
+    complete: bool = False  # a full page with a next one: it never changes again
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def archive_channel(blog: Blog, posts: tuple[Post, ...], kept: int, number: int
     size = blog.archive_size
     page = oldest_first[(number - 1) * size: number * size][::-1]
     paging = Paging(prev=number - 1 or None, next=number + 1 if number < pages else None,
-                    archive=True, complete=len(page) == size)
+                    archive=True, complete=len(page) == size and number < pages)
     return Channel(blog, f"{blog.title} (archive {number})", blog.description,
                    f"archive/{number}/", page, paging)
 

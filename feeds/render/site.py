@@ -109,7 +109,7 @@ class Site:
             return self._top(path)
         if parts[0] in ("posts", "tags", "authors") and len(parts) in (2, 3):
             return self._section(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
-        if parts[0] == "archive" and len(parts) == 3 and parts[1].isdigit():
+        if parts[0] == "archive" and len(parts) == 3 and parts[1].isascii() and parts[1].isdigit():
             return self._archive(int(parts[1]), parts[2])
         raise NotFound(path)
 
@@ -224,11 +224,11 @@ class Site:
         """A key that changes whenever the document at `path` may change (without
         rendering it), for a post's page or an archive page; None for others."""
         parts = path.split("/")
-        base = f"{CODE_DIGEST}:{self.snapshot.version_of_blog}"
+        base = f"{CODE_DIGEST}:{self.snapshot.context}"
         if len(parts) == 3 and parts[0] == "posts" and parts[2] == "":
             post = self.snapshot.by_slug.get(parts[1])
             return f"{base}:{post.digest}" if post is not None and post.digest else None
-        if len(parts) == 3 and parts[0] == "archive" and parts[1].isdigit():
+        if len(parts) == 3 and parts[0] == "archive" and parts[1].isascii() and parts[1].isdigit():
             channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
                                       int(parts[1]))
             if channel is None or not all(p.digest for p in channel.posts):
