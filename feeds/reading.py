@@ -69,9 +69,8 @@ def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None)
     except Exception as exc:  # a bug of ours must not take the other posts down
         log.exception("unexpected error reading %s", rel)
         return failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
-    post = replace(post, source=key)
-    digest = hashlib.sha256(repr(post).encode()).hexdigest()[:20]
-    return FileState(key, replace(post, digest=digest), tuple(warnings))
+    digest = hashlib.sha256(repr((post, key)).encode()).hexdigest()[:20]
+    return FileState(key, replace(post, source=key, digest=digest), tuple(warnings))
 
 
 def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | None]]

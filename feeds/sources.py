@@ -6,12 +6,15 @@ matter is split from a body; it knows nothing of what the fields mean.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat as stat_module
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from feeds.errors import PostError, Problem, Severity
 from feeds.frontmatter import (
@@ -155,12 +158,10 @@ def read_post(root: Path, rel: str, limits: Limits | None = None,
 
     `header_fields` are the field names that may open a `Key: value` block.
     """
-    path = root / rel
     try:
-        if _inside(root.resolve(), path, rel, [], private) is None:
-            raise PostError(rel, None, "lies outside the posts folder")
-        stat = path.stat()
-        data = _read_bytes(path, rel, (limits or Limits()).file_bytes)
+        with _open_inside(root, rel, private) as handle:
+            stat = os.fstat(handle.fileno())
+            data = _read_limited(handle, rel, (limits or Limits()).file_bytes)
     except OSError as exc:
         raise PostError(rel, None, _os_reason(exc)) from exc
     text = decode(data, rel)
@@ -168,7 +169,36 @@ def read_post(root: Path, rel: str, limits: Limits | None = None,
     return split(text, rel, mtime, limits or Limits(), header_fields)
 
 
-HEAD_BYTES = 16 * 1024
+def _open_inside(root: Path, rel: str, private: bool = False) -> BinaryIO:
+    """Open a file of the posts folder for reading, never one outside it.
+
+    The common case costs one open: no link on the way (the folders are checked
+    with lstat, the file is opened with O_NOFOLLOW). Through a link, the real path
+    is resolved and checked first.
+    """
+    if not private and _hidden(Path(rel)):
+        raise PostError(rel, None, "is a private or hidden file")
+    parts = rel.split("/")
+    folders = [root.joinpath(*parts[:depth]) for depth in range(1, len(parts))]
+    if not any(stat_module.S_ISLNK(os.lstat(folder).st_mode) for folder in folders):
+        try:
+            return os.fdopen(os.open(root / rel, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:  # ELOOP: the file itself is a link
+                raise
+    if _inside(root.resolve(), root / rel, rel, [], private) is None:
+        raise PostError(rel, None, "lies outside the posts folder")
+    return open(root / rel, "rb")
+
+
+def _read_limited(handle: BinaryIO, rel: str, max_bytes: int) -> bytes:
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PostError(rel, None, f"file is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+HEAD_BYTES = 8 * 1024
 
 
 def read_head(root: Path, rel: str, limits: Limits | None = None,
@@ -177,20 +207,20 @@ def read_head(root: Path, rel: str, limits: Limits | None = None,
     the body are read (an index needs no more); text files are read whole, since a
     page saved as text is understood from its end too."""
     limits = limits or Limits()
-    path = root / rel
+    if rel.lower().endswith(".txt"):
+        return read_post(root, rel, limits, header_fields)
     try:
-        stat = path.stat()
-        if stat.st_size <= HEAD_BYTES or rel.lower().endswith(".txt"):
-            return read_post(root, rel, limits, header_fields)
-        if stat.st_size > limits.file_bytes:
-            raise PostError(rel, None, f"file is larger than the limit of {limits.file_bytes}"
-                            " bytes")
-        if _inside(root.resolve(), path, rel, []) is None:
-            raise PostError(rel, None, "lies outside the posts folder")
-        with open(path, "rb") as handle:
-            data = handle.read(HEAD_BYTES)
+        with _open_inside(root, rel) as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > limits.file_bytes:
+                raise PostError(rel, None, "file is larger than the limit of "
+                                f"{limits.file_bytes} bytes")
+            data = handle.read(HEAD_BYTES + 1)
     except OSError as exc:
         raise PostError(rel, None, _os_reason(exc)) from exc
+    if len(data) <= HEAD_BYTES:  # the whole file
+        return split(decode(data, rel), rel, datetime.fromtimestamp(stat.st_mtime, UTC),
+                     limits, header_fields)
     text = decode(data[: data.rfind(b"\n") + 1], rel)  # whole lines: no cut character
     try:
         return split(text, rel, datetime.fromtimestamp(stat.st_mtime, UTC), limits,
@@ -205,14 +235,6 @@ def read_blog(root: Path) -> RawPost | None:
     if not path.is_file() or not path.read_bytes().strip():
         return None  # no description, or an empty one: every setting has its default
     return read_post(root, BLOG_FILE, private=True)
-
-
-def _read_bytes(path: Path, rel: str, max_bytes: int) -> bytes:
-    with open(path, "rb") as handle:
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise PostError(rel, None, f"file is larger than the limit of {max_bytes} bytes")
-    return data
 
 
 def _os_reason(exc: OSError) -> str:

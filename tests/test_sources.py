@@ -133,15 +133,15 @@ def test_a_file_without_read_permission_is_an_error_not_a_crash(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "locked.md").write_text("---\ntitle: T\n---\n")
     os.chmod(tmp_path / "locked.md", 0)
-    if os.geteuid() == 0:  # root reads anything: make the read fail as it would for others
-        real_open = open
+    if os.geteuid() == 0:  # root reads anything: make the open fail as it would for others
+        real_open = os.open
 
         def refusing_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
             if str(path).endswith("locked.md"):
                 raise PermissionError(13, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr("builtins.open", refusing_open)
+        monkeypatch.setattr(os, "open", refusing_open)
     with pytest.raises(PostError, match="permission denied"):
         sources.read_post(tmp_path, "locked.md")
 
