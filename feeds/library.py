@@ -35,6 +35,7 @@ from feeds.reading import AssetSizes, FileState, Job, read_many
 
 Clock = Callable[[], datetime]
 BODIES_KEPT = 4096  # rendered bodies kept per process
+_INHERITED: list[object] = []  # connections a forked process got from its parent
 log = logging.getLogger("feeds")
 
 
@@ -191,6 +192,13 @@ class Loader:
                 self._files, self._indexed = {}, None  # every post is read again
             self._blog, self._context_key = (blog, problems, ctx), key
         return self._blog
+
+    def after_fork(self) -> None:
+        """A forked process must not use its parent's database connection: open its own
+        (the inherited one is kept, never used or closed here)."""
+        if self._index is not None and self.options.cache is not None:
+            _INHERITED.append(self._index)
+            self._index = Index(self.options.cache, self.options.posts)
 
     def export(self) -> LoaderState:
         """What another process needs to go on from this load (see `adopt`)."""

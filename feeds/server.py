@@ -10,6 +10,7 @@ in the run folder; every worker starts from that load, one of them then leads
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
@@ -40,15 +41,23 @@ def log_like_the_server() -> None:
     logger.propagate = False
 
 
+# The blog as this process loaded it, for workers forked from it (granian forks on
+# Linux): they start from it at once, instead of reading the published load.
+_PRELOADED: Library | None = None
+
+
 def run(options: Options, host: str, port: int, workers: int, server: str = "granian") -> None:
     """Load the blog once, start the workers, serve until stopped."""
+    global _PRELOADED  # noqa: PLW0603 - set once, before the workers are forked
     log_like_the_server()
     library = Library(options)  # fails here, before any worker, on a bad setting
     shared = Shared.create()
-    shared.publish(library.shareable())
+    if multiprocessing.get_start_method() != "fork":  # spawned workers read it instead
+        shared.publish(library.shareable())
+    _PRELOADED = library
     try:
         if server == "gunicorn":
-            _gunicorn(options, shared, host, port, workers)
+            _gunicorn(options, shared, host, port, workers, library)
         else:
             base_url = library.snapshot().blog.base_url
             _granian(Options(options.posts, base_url, cache=options.cache, lazy=True), shared,
@@ -60,7 +69,10 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
 def worker_app() -> Any:
     """The app of one granian worker: the options and run folder come by environment."""
     log_like_the_server()
-    return create_app(Options.from_environ(lazy=True), shared=Shared(Path(os.environ[RUN_DIR])))
+    if _PRELOADED is not None:  # forked from the server: its index connection is not ours
+        _PRELOADED.loader.after_fork()
+    return create_app(Options.from_environ(lazy=True), shared=Shared(Path(os.environ[RUN_DIR])),
+                      library=_PRELOADED)
 
 
 def _granian(options: Options, shared: Shared, host: str, port: int, workers: int) -> None:
@@ -95,8 +107,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def _gunicorn(options: Options, shared: Shared, host: str, port: int, workers: int) -> None:
-    app = create_app(options, shared=shared, start=False)  # forked into every worker
+def _start_worker(library: Library, state: State) -> None:
+    """In a gunicorn worker just forked: its own index connection, its own watcher."""
+    library.loader.after_fork()
+    state.live.start()
+
+
+def _gunicorn(options: Options, shared: Shared, host: str, port: int,  # noqa: PLR0917
+              workers: int, library: Library) -> None:
+    app = create_app(options, shared=shared, start=False, library=library)  # forked to all
     state: State = app.extensions["feeds"]
     settings = {
         "bind": f"{host}:{port}",
@@ -111,7 +130,7 @@ def _gunicorn(options: Options, shared: Shared, host: str, port: int, workers: i
         "graceful_timeout": 5,
         "control_socket_disable": True,  # several servers on one machine must not clash
         # Threads do not survive a fork: each worker starts its own watcher.
-        "post_fork": lambda _server, _worker: state.live.start(),
+        "post_fork": lambda _server, _worker: _start_worker(library, state),
         "worker_exit": lambda _server, _worker: state.live.stop(),
     }
     _Gunicorn(app, settings).run()

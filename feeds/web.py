@@ -107,18 +107,21 @@ class State:
 
 
 def create_app(options: Options | None = None, clock: Clock = system_clock,
-               shared: Shared | None = None, start: bool = True) -> Flask:
+               shared: Shared | None = None, start: bool = True,
+               library: Library | None = None) -> Flask:
     """The feeds WSGI app for a posts folder (FEEDS_POSTS, FEEDS_BASE_URL by default).
 
     With `start`, this process watches the posts folder at once; `feeds serve`
-    passes False and starts watching in each worker after the fork.
+    passes False and starts watching in each worker after the fork. A `library`
+    loaded already (by the server, before forking its workers) is used as it is.
     """
     options = options or Options.from_environ(fallback_url="http://127.0.0.1:5000/",
                                               lazy=True)
     if shared is None:  # a run folder of our own: removed when this process ends
         shared = Shared.create()
         atexit.register(shutil.rmtree, shared.folder, True)
-    library = Library(options, clock, shared.newest())  # a load published already is reused
+    if library is None:
+        library = Library(options, clock, shared.newest())  # a published load is reused
     live = Live(library, shared, on_change=_notifier())
     state = State(live)
     app = Flask(__name__, static_folder=None)
