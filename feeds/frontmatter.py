@@ -128,7 +128,8 @@ def _split_headers(lines: list[str], rel: str, mtime: datetime,
         return RawPost(rel, MappingProxyType({}), MappingProxyType({}), "\n".join(lines), 1,
                        mtime)
     return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines),
-                   "\n".join(lines[end + 1:]), end + 2, mtime, "headers")
+                   "\n".join(lines[end + 1:]), end + 2 if end < len(lines) else end + 1, mtime,
+                   "headers")
 
 
 def _closing_fence(lines: list[str], fence: str, rel: str) -> int:

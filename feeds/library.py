@@ -253,11 +253,6 @@ def _described(blog: Blog, posts: list[Post]) -> Blog:
     return replace(blog, description=about, about_html=f"<p>{html.escape(about)}</p>")
 
 
-def load(options: Options, clock: Clock = system_clock) -> Loaded:
-    """Read `_blog.md` and every post; a bad post is a problem, never a stop."""
-    return Loader(options, clock).load()[0]
-
-
 def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Problem]]:
     """The Blog from `_blog.md`, the environment and the command line."""
     raw = sources.read_blog(options.posts)
@@ -366,10 +361,15 @@ class Library:
         self.replace(loaded)
         return self.last_reload
 
-    def replace(self, loaded: Loaded) -> None:
-        """Serve `loaded` from now on (a worker following the leader's load)."""
+    def candidate(self, loaded: Loaded) -> Snapshot:
+        """What `loaded` would publish now (to compare versions before serving it)."""
+        return publish(loaded, self.clock(), self.full)
+
+    def replace(self, loaded: Loaded, snapshot: Snapshot | None = None) -> None:
+        """Serve `loaded` from now on (a worker following the leader's load);
+        `snapshot`: its `candidate`, when made already."""
         self.loaded = loaded
-        self._snapshot = publish(loaded, self.clock(), self.full)
+        self._snapshot = snapshot or self.candidate(loaded)
 
     def snapshot(self) -> Snapshot:
         """The published blog now; a scheduled post shows once its time has come."""

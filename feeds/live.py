@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import FeedsError
-from feeds.library import Library, Shareable, Snapshot, publish
+from feeds.library import Library, Shareable, Snapshot
 from feeds.shared import Shared
 
 log = logging.getLogger("feeds")
@@ -114,13 +114,14 @@ class Live:
         except FeedsError as exc:
             log.error("reload failed: %s", exc)
             return
-        changed = publish(loaded, self.library.clock()).version != self.library.snapshot().version
+        candidate = self.library.candidate(loaded)
+        changed = candidate.version != self.library.snapshot().version
         if changed or stats.files_read:
             log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
                      stats.errors, stats.seconds * 1000)
         if changed:
             generation = self.shared.publish(Shareable(loaded, loader.export()))
-            self.library.replace(loaded)
+            self.library.replace(loaded, candidate)
             self._generation = generation
         else:
             self.library.loaded = loaded  # same content; keep its problems current

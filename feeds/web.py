@@ -138,11 +138,14 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
 def _notifier() -> OnChange:
     """A WebSub notifier: which feeds changed between two versions, sent to the hubs."""
     publisher = Publisher()
+    last: list[Site] = []  # the newest version's feeds, rendered for the last change
 
     def on_change(before: Snapshot, after: Snapshot) -> None:
         if not after.blog.hubs:
             return
-        old, new = Site(before), Site(after)
+        old = last[0] if last and last[0].snapshot.version == before.version else Site(before)
+        new = Site(after)
+        last[:] = [new]
         changed = [after.blog.url(path) for path in new.feed_paths()
                    if _etag(old, path) != _etag(new, path)]
         publisher.notify(after.blog.hubs, changed)

@@ -47,7 +47,10 @@ def test_front_matter_parsing_only_ever_raises_post_errors(text: str) -> None:
     except PostError as error:
         assert error.path == "fuzz.md" and error.message
         return
-    assert isinstance(raw.meta, dict) or hasattr(raw.meta, "items")
+    lines = text.count("\n") + 1
+    assert set(raw.meta_lines) <= set(raw.meta)  # every field line names a field
+    assert all(1 <= line <= lines for line in raw.meta_lines.values())
+    assert 1 <= raw.body_line <= lines + 1
 
 
 FORBIDDEN_TAGS = {"script", "style", "iframe", "svg", "form", "math", "object", "embed",

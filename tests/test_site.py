@@ -69,8 +69,14 @@ def test_addresses_and_not_found(tmp_path: Path, clock: FakeClock) -> None:
 
 def test_a_document_is_rendered_once_per_version(tmp_path: Path, clock: FakeClock) -> None:
     root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": "---\ntitle: A\n---\nx\n"})
-    site = site_for(root, clock)
+    renders: list[int] = []
+    site = Site(Library(Options(root), clock).snapshot(), on_render=lambda: renders.append(1))
     assert site.document("rss.xml") is site.document("rss.xml")
+    assert len(renders) == 1
+    (root / "2024-01-01-a.md").write_text("---\ntitle: A, edited\n---\nx\n")
+    edited = Site(Library(Options(root), clock).snapshot())
+    assert edited.snapshot.version != site.snapshot.version
+    assert b"A, edited" in edited.document("rss.xml").body
 
 
 def test_pages_have_autodiscovery_and_read_well(tmp_path: Path, clock: FakeClock) -> None:
