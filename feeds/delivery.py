@@ -9,7 +9,8 @@ document (assets, /healthz, 404 pages) goes on to the Flask app.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -24,6 +25,7 @@ except ImportError:  # brotli is optional: gzip only
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 COMPRESSIBLE_MIN = 256
+BROTLI_QUALITY = 5
 _METHODS = ("GET", "HEAD")
 
 
@@ -45,9 +47,20 @@ def gzip_body(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=6, mtime=0)
 
 
+def brotli_body(body: bytes) -> bytes:
+    """The brotli twin of a body. Quality 5, not the default 11: measured on a 420 KB
+    feed, 12 ms instead of 600 ms for 139 KB instead of 127 KB (gzip: 153 KB)."""
+    assert brotli is not None
+    return bytes(brotli.compress(body, quality=BROTLI_QUALITY))
+
+
 class Prepared:
     """A document ready to send in every encoding, with its validators.
 
+    Each encoding's body is compressed on the first request that asks for it: a
+    poller that takes only gzip never pays for brotli, and a new version is served
+    as soon as it is rendered. ETags do not depend on the compressed bytes, so all
+    of them are known at once.
     `browser_type`: a Content-Type for browsers (whose Accept starts with text/html):
     Chromium applies a feed's XSLT only to XML it is given as application/xml.
     """
@@ -57,39 +70,75 @@ class Prepared:
         self.document = document
         self.last_modified = document.last_modified
         self.vary = "Accept, Accept-Encoding" if browser_type else "Accept-Encoding"
-        bodies: dict[str | None, bytes] = {None: document.body}
+        self.codings: tuple[str | None, ...] = (None,)
         if len(document.body) >= COMPRESSIBLE_MIN:
-            bodies["gzip"] = gzip_body(document.body)
-            if brotli is not None:
-                bodies["br"] = brotli.compress(document.body)
-        self.variants = {coding: self._variant(body, coding, common, document.content_type, "")
-                         for coding, body in bodies.items()}
-        self.browser = {coding: self._variant(body, coding, common, browser_type, "-x")
-                        for coding, body in bodies.items()} if browser_type else self.variants
-        self.etags = {v.etag.strip('"') for v in [*self.variants.values(),
-                                                   *self.browser.values()]}
+            self.codings = (None, "gzip", "br") if brotli is not None else (None, "gzip")
+        self._common = common
+        self._types = {"": document.content_type, "-x": browser_type or document.content_type}
+        self._bodies: dict[str | None, bytes] = {None: document.body}
+        self._variants: dict[tuple[str | None, str], Variant] = {}
+        self._headers_304: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
+        self._lock = threading.Lock()
+        marks = ("", "-x") if browser_type else ("",)
+        self.etags = {self._etag(coding, mark).strip('"')
+                      for coding in self.codings for mark in marks}
+        self._browser = bool(browser_type)
 
-    def _variant(self, body: bytes, encoding: str | None, common: list[tuple[str, str]],
-                 content_type: str, mark: str) -> Variant:
-        suffix = f"-{encoding}" if encoding else ""
-        etag = f'"{self.document.etag}{mark}{suffix}"'
-        validators = [("ETag", etag), ("Vary", self.vary), *common]
+    def variant(self, coding: str | None, browser: bool = False) -> Variant:
+        """The representation in `coding` (None: identity), made on first need."""
+        key = (coding, "-x" if browser and self._browser else "")
+        found = self._variants.get(key)
+        if found is None:
+            with self._lock:
+                found = self._variants.get(key) or self._variant(coding, key[1])
+                self._variants[key] = found
+        return found
+
+    def _not_modified_headers(self, coding: str | None, browser: bool) -> list[tuple[str, str]]:
+        key = (coding, "-x" if browser and self._browser else "")
+        found = self._variants.get(key)
+        if found is not None:
+            return found.not_modified
+        headers = self._headers_304.get(key)
+        if headers is None:
+            headers = self._headers_304[key] = self._validators(*key)
+        return headers
+
+    def _etag(self, coding: str | None, mark: str) -> str:
+        return f'"{self.document.etag}{mark}{f"-{coding}" if coding else ""}"'
+
+    def _body(self, coding: str | None) -> bytes:
+        body = self._bodies.get(coding)
+        if body is None:
+            raw = self.document.body
+            body = gzip_body(raw) if coding == "gzip" else brotli_body(raw)
+            self._bodies[coding] = body
+        return body
+
+    def _validators(self, coding: str | None, mark: str) -> list[tuple[str, str]]:
+        """The headers of a 304 (no body needed to make them)."""
+        validators = [("ETag", self._etag(coding, mark)), ("Vary", self.vary), *self._common]
         if self.last_modified is not None:
             validators.append(("Last-Modified", format_datetime(self.last_modified, usegmt=True)))
-        headers = [("Content-Type", content_type),
+        return validators
+
+    def _variant(self, coding: str | None, mark: str) -> Variant:
+        body = self._body(coding)
+        etag = self._etag(coding, mark)
+        validators = self._validators(coding, mark)
+        headers = [("Content-Type", self._types[mark]),
                    ("Content-Length", str(len(body))), *validators]
-        if encoding:
-            headers.append(("Content-Encoding", encoding))
+        if coding:
+            headers.append(("Content-Encoding", coding))
         return Variant(body, etag, headers, validators)
 
     def respond(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body for a GET or HEAD request."""
-        variants = self.browser if environ.get("HTTP_ACCEPT", "").startswith("text/html") \
-            else self.variants
-        coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), variants)
-        variant = variants.get(coding, variants[None])
+        browser = environ.get("HTTP_ACCEPT", "").startswith("text/html")
+        coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), self.codings)
         if self._not_modified(environ):
-            return "304 Not Modified", variant.not_modified, b""
+            return "304 Not Modified", self._not_modified_headers(coding, browser), b""
+        variant = self.variant(coding, browser)
         return "200 OK", variant.headers, variant.body
 
     def _not_modified(self, environ: dict[str, Any]) -> bool:
@@ -119,7 +168,7 @@ def entity_tags(header: str) -> set[str]:
     return tags
 
 
-def choose_encoding(accept: str, available: Mapping[str | None, Variant]) -> str | None:
+def choose_encoding(accept: str, available: Collection[str | None]) -> str | None:
     """The best content coding the client accepts: br, then gzip, else none."""
     if not accept:
         return None

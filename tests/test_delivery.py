@@ -19,7 +19,7 @@ LAST = datetime(2024, 5, 2, 8, 0, 0, 500000, tzinfo=UTC)
 BODY = b"<rss>" + b"x" * 2000 + b"</rss>"
 PREPARED = Prepared(Document.of(BODY, "application/rss+xml; charset=utf-8", LAST, "feed"),
                     [("Cache-Control", "public, max-age=300")])
-ETAG = PREPARED.variants[None].etag
+ETAG = PREPARED.variant(None).etag
 
 
 def respond(**headers: str) -> tuple[str, dict[str, str], bytes]:
@@ -43,9 +43,21 @@ def test_identity_gzip_and_brotli_bodies_with_their_own_etags() -> None:
 
 def test_compressed_once_and_deterministic() -> None:
     again = Prepared(PREPARED.document, [])
-    assert again.variants["gzip"].body == PREPARED.variants["gzip"].body
+    assert again.variant("gzip").body == PREPARED.variant("gzip").body
     assert PREPARED.respond({"HTTP_ACCEPT_ENCODING": "gzip"})[2] is \
-        PREPARED.variants["gzip"].body
+        PREPARED.variant("gzip").body
+
+
+def test_compressed_only_when_asked_for_but_every_etag_known() -> None:
+    fresh = Prepared(PREPARED.document, [], "application/xml")
+    assert fresh.respond({"HTTP_ACCEPT_ENCODING": "gzip"})[0] == "200 OK"
+    assert set(fresh._bodies) == {None, "gzip"}  # brotli not made for a gzip poller
+    # a brotli client's ETag validates before its body was ever made
+    tag = ETAG[:-1] + '-x-br"'
+    assert fresh.respond({"HTTP_IF_NONE_MATCH": tag, "HTTP_ACCEPT_ENCODING": "br"})[0] \
+        == "304 Not Modified"
+    assert "br" not in fresh._bodies  # a 304 needs no body
+    assert brotli.decompress(fresh.variant("br", browser=True).body) == BODY
 
 
 ENCODINGS = [
@@ -57,7 +69,7 @@ ENCODINGS = [
 
 @pytest.mark.parametrize(("accept", "chosen"), ENCODINGS)
 def test_choose_encoding(accept: str, chosen: str | None) -> None:
-    assert choose_encoding(accept, PREPARED.variants) == chosen
+    assert choose_encoding(accept, PREPARED.codings) == chosen
 
 
 CONDITIONAL = [
