@@ -17,7 +17,8 @@ import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Severity
 from feeds.index import default_cache
-from feeds.library import Library, Options, load_blog
+from feeds.library import Library, Options
+from feeds.loader import load_blog
 from feeds.model import Blog
 from feeds.normalize.dates import DateContext
 from feeds.normalize.text import slugify
@@ -70,7 +71,8 @@ def check(posts: Path | None) -> None:
         click.echo(str(problem))
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors
-    click.echo(f"{len(library.loaded.posts)} posts, {errors} errors, {warnings} warnings")
+    count = len(library.loaded.posts) + len(library.loaded.drafts)
+    click.echo(f"{count} posts, {errors} errors, {warnings} warnings")
     sys.exit(1 if errors else 0)
 
 

@@ -4,12 +4,19 @@ Each process runs one background thread. While another process leads, it only
 waits for the lock. The leader watches the posts folder (watchdog, with a
 polling fallback), reads what changed, and publishes each new version through
 `feeds.shared`; every process picks the new version up on its next request.
+
+The leader reads only the paths that file events name, without listing the
+folder, so that a new post costs the same at any size of blog. Events it cannot
+place (a folder, an asset, the blog file, a link) and a slow periodic check
+(for file systems that send no events) list the whole folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import FeedsError
-from feeds.library import Library, Shareable, Snapshot
+from feeds.library import Clock, Library, LoaderState, Options, Snapshot
 from feeds.shared import Shared
 
 log = logging.getLogger("feeds")
@@ -25,6 +32,25 @@ OnChange = Callable[[Snapshot, Snapshot], None]
 POLL_SECONDS = 0.5  # the fallback's pace, and the leader's check for scheduled posts
 SETTLE_SECONDS = 0.05  # editors write in steps: wait for a burst of events to end
 LEAD_RETRY_SECONDS = 0.5
+RESCAN_SECONDS = 60.0  # a full listing even with events: some file systems send none
+_UNREADABLE = (OSError, EOFError, ValueError, LookupError, pickle.UnpicklingError)
+
+
+def join(options: Options, clock: Clock, shared: Shared) -> Library:
+    """A worker's library: the newest load published in the run folder, else a load of
+    its own (which a leader then publishes whole)."""
+    try:
+        newest = shared.newest()
+    except _UNREADABLE as exc:
+        log.warning("the published load could not be read (%s); loading the posts", exc)
+        newest = None
+    if newest is None:
+        return Library(options, clock)
+    (first, *rest), generation = newest
+    assert isinstance(first, LoaderState)  # `since(None, …)` starts with a full record
+    library = Library(options, clock, first)
+    library.follow(rest, generation)
+    return library
 
 
 class Live:
@@ -36,26 +62,29 @@ class Live:
         self.shared = shared
         self.on_change = on_change
         self.poll_seconds = poll_seconds
-        self._generation = shared.generation()
+        self._lock = threading.Lock()  # one reload or catch-up at a time
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._observer: Any = None
+        self._watcher: Watcher | None = None
 
     def snapshot(self) -> Snapshot:
         """The current snapshot, following the leader's newest generation."""
         generation = self.shared.generation()
-        if generation != self._generation:
+        if generation != self.library.generation:
             self._follow(generation)
         return self.library.snapshot()
 
     def _follow(self, generation: int) -> None:
-        try:
-            self.library.replace(self.shared.read(generation).loaded)
-        except (OSError, EOFError, ValueError) as exc:  # a newer one replaced it: next time
-            log.debug("generation %s not readable yet: %s", generation, exc)
-            return
-        self._generation = generation
+        with self._lock:
+            if generation == self.library.generation:
+                return
+            try:
+                records = self.shared.since(self.library.generation, generation)
+            except _UNREADABLE as exc:  # a newer one replaced it: next time
+                log.debug("generation %s not readable yet: %s", generation, exc)
+                return
+            self.library.follow(records, generation)
 
     def start(self) -> None:
         """Start the background thread (once per process, after any fork)."""
@@ -66,9 +95,8 @@ class Live:
         """Stop watching and leading."""
         self._stop.set()
         self._wake.set()
-        if self._observer is not None:
-            with contextlib.suppress(Exception):
-                self._observer.stop()
+        if self._watcher is not None:
+            self._watcher.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -85,46 +113,53 @@ class Live:
 
     def _lead(self) -> None:
         log.info("this worker now watches %s", self.library.options.posts)
-        newest = self.shared.newest()
-        if newest is not None:  # go on from the last leader's memory of the files
-            self.library.loader.adopt(newest.state)
-        self._observer = _watch(self.library.options.posts, self._wake.set)
-        published = self.snapshot()
+        published = self.snapshot()  # go on from the last leader's publications
+        self._watcher = Watcher.start(self.library.options.posts, self._wake.set)
         self.reload()  # changes made while no one was leading
+        scanned = time.monotonic()
         while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds if self._observer is None else 5 * POLL_SECONDS)
+            polling = self._watcher.observer is None
+            self._wake.wait(self.poll_seconds if polling else 5 * POLL_SECONDS)
             if self._wake.is_set():
                 time.sleep(SETTLE_SECONDS)
                 self._wake.clear()
+            paths = self._watcher.take()
+            if polling or paths is None or time.monotonic() - scanned > RESCAN_SECONDS:
+                paths, scanned = None, time.monotonic()
             try:
-                self.reload()
+                if paths != set():
+                    self.reload(paths)
                 published = self._announce(published)
             except Exception:  # the watcher must outlive any one bad reload
                 log.exception("reload failed")
 
-    def reload(self) -> None:
-        """Read what changed; publish a new generation when the content changed.
+    def reload(self, paths: set[str] | None = None) -> None:
+        """Read what changed (only `paths`, when known); publish it, when anything did.
 
         The new version is published before this worker serves it: serving it
         first would let a poller see it here, then the old one at a follower.
         """
-        loader = self.library.loader
-        try:
-            loaded, stats = loader.load()
-        except FeedsError as exc:
-            log.error("reload failed: %s", exc)
-            return
-        candidate = self.library.candidate(loaded)
-        changed = candidate.version != self.library.snapshot().version
-        if changed or stats.files_read:
-            log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
-                     stats.errors, stats.seconds * 1000)
-        if changed:
-            generation = self.shared.publish(Shareable(loaded, loader.export()))
-            self.library.replace(loaded, candidate)
-            self._generation = generation
-        else:
-            self.library.loaded = loaded  # same content; keep its problems current
+        with self._lock:
+            loader = self.library.loader
+            try:
+                reload = (loader.update(paths) if paths is not None else None) or loader.load()
+            except FeedsError as exc:
+                log.error("reload failed: %s", exc)
+                return
+            stats = reload.stats
+            if stats.files_read or reload.changed:
+                log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
+                         stats.errors, stats.seconds * 1000)
+            if not reload.changed:
+                self.library.loaded = reload.loaded  # same content; keep its problems current
+                return
+            candidate = self.library.candidate(reload.loaded)
+            behind = self.library.generation != self.shared.generation()
+            whole = reload.rebuilt or behind or self.shared.wants_full()
+            generation = self.shared.publish(loader.export(reload.loaded.loaded_at) if whole
+                                             else reload.update())
+            self.library.replace(reload.loaded, candidate)
+            self.library.generation = generation
 
     def _announce(self, published: Snapshot) -> Snapshot:
         """Tell `on_change` about a new version (a file change or a post coming due)."""
@@ -137,8 +172,58 @@ class Live:
         return current
 
 
-def _watch(folder: Path, wake: Callable[[], None]) -> Any:
-    """A watchdog observer calling `wake` on any change; None means: poll instead."""
+class Watcher:
+    """File events of the posts folder, gathered as the paths they name.
+
+    `take` hands over the paths named since the last call (relative to the
+    folder), or None when some event needs a full listing to be understood.
+    """
+
+    def __init__(self, folder: Path, wake: Callable[[], None]) -> None:
+        self.folder = os.path.abspath(folder).rstrip(os.sep) + os.sep
+        self.wake = wake
+        self.observer: Any = None
+        self._paths: set[str] | None = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def start(cls, folder: Path, wake: Callable[[], None]) -> Watcher:
+        """A watcher with its observer running (none: the leader polls instead)."""
+        watcher = cls(folder, wake)
+        watcher.observer = _watch(folder, watcher.event)
+        return watcher
+
+    def event(self, kind: str, is_directory: bool, *paths: str) -> None:
+        """Note one file event (watchdog's kind, whether of a folder, its paths)."""
+        if kind in ("opened", "closed_no_write") or (is_directory and kind == "modified"):
+            return  # reads; a folder "modified" means an entry changed, which has its own
+        with self._lock:
+            if self._paths is not None:
+                rels = [self._relative(path) for path in paths]
+                if is_directory or None in rels:
+                    self._paths = None
+                else:
+                    self._paths.update(rel for rel in rels if rel)
+        self.wake()
+
+    def _relative(self, path: str) -> str | None:
+        return path[len(self.folder):] if path.startswith(self.folder) else None
+
+    def take(self) -> set[str] | None:
+        """The paths named since the last call; None: list the whole folder."""
+        with self._lock:
+            paths, self._paths = self._paths, set()
+        return paths
+
+    def stop(self) -> None:
+        """Stop the observer."""
+        if self.observer is not None:
+            with contextlib.suppress(Exception):
+                self.observer.stop()
+
+
+def _watch(folder: Path, note: Callable[..., None]) -> Any:
+    """A watchdog observer telling `note` of every event; None means: poll instead."""
     try:
         from watchdog.events import FileSystemEventHandler  # noqa: PLC0415
         from watchdog.observers import Observer  # noqa: PLC0415
@@ -147,12 +232,13 @@ def _watch(folder: Path, wake: Callable[[], None]) -> Any:
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: Any) -> None:
-            if event.event_type not in ("opened", "closed_no_write"):
-                wake()
+            paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", ""))
+                     if p]
+            note(event.event_type, event.is_directory, *paths)
 
     observer = Observer()
     try:
-        observer.schedule(Handler(), str(folder), recursive=True)
+        observer.schedule(Handler(), os.path.abspath(folder), recursive=True)
         observer.daemon = True
         observer.start()
     except OSError as exc:  # e.g. out of inotify watches

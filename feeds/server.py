@@ -52,8 +52,10 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
     log_like_the_server()
     library = Library(options)  # fails here, before any worker, on a bad setting
     shared = Shared.create()
-    if multiprocessing.get_start_method() != "fork":  # spawned workers read it instead
-        shared.publish(library.shareable())
+    if multiprocessing.get_start_method() == "fork":  # every worker starts from this load
+        library.generation = 0
+    else:  # spawned workers read it instead
+        library.generation = shared.publish(library.state())
     _PRELOADED = library
     try:
         if server == "gunicorn":

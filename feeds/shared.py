@@ -2,9 +2,16 @@
 
 One worker at a time is the leader (it holds an exclusive lock on a file in the
 server's run folder). Only the leader watches and reads the posts folder; it
-writes each new load to a state file and then raises a generation counter kept
+writes each new load to a record file and then raises a generation counter kept
 in a small memory-mapped file. Every worker reads the counter on every request
 (a memory read, no system call) and, when it has moved, takes the leader's load.
+
+A record is usually an update: the files that changed since the generation
+before, a few kilobytes whatever the size of the blog. Now and then, and when
+the blog file or an asset changed, it is a full record: everything the leader
+knows. A worker that holds the generation before applies the updates; one that
+does not (it started late, or lost track) starts from the newest full record.
+Records older than the full record before the newest are removed.
 
 So all workers serve loads in the same order, and once one worker has served a
 version, every later request to any worker sees it or a newer one: a poller
@@ -23,10 +30,11 @@ import struct
 import tempfile
 from pathlib import Path
 
-from feeds.library import Shareable
+from feeds.library import LoaderState, Update
 
 _COUNTER = struct.Struct("<Q")
-_KEEP = 3  # state files kept: a worker may still be reading an older one
+FULL_EVERY = 64  # updates between full records: a worker far behind reads few files
+Record = LoaderState | Update
 
 
 class Shared:
@@ -72,28 +80,70 @@ class Shared:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def publish(self, loaded: Shareable) -> int:
-        """Write a load as the next generation (leader only); return its number."""
+    def publish(self, record: Record) -> int:
+        """Write a record as the next generation (leader only); return its number."""
         generation = self.generation() + 1
-        target = self.folder / f"state-{generation}.pickle"
-        with tempfile.NamedTemporaryFile(dir=self.folder, delete=False) as handle:
-            pickle.dump(loaded, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, target)
+        kind = "full" if isinstance(record, LoaderState) else "update"
+        with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".", delete=False) as handle:
+            pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, self.folder / f"{generation:012d}.{kind}")
         _COUNTER.pack_into(self._counter, 0, generation)
-        stale = self.folder / f"state-{generation - _KEEP}.pickle"
-        stale.unlink(missing_ok=True)
+        if kind == "full":
+            self._prune()
         return generation
 
-    def read(self, generation: int) -> Shareable:
-        """The load published as `generation` (written by our own leader only)."""
-        with open(self.folder / f"state-{generation}.pickle", "rb") as handle:
-            loaded: Shareable = pickle.load(handle)  # our own private run folder
-        return loaded
+    def wants_full(self) -> bool:
+        """Whether the next record should be a full one (many updates since the last)."""
+        fulls = [g for g, kind in self._records().items() if kind == "full"]
+        return self.generation() - max(fulls, default=0) >= FULL_EVERY
 
-    def newest(self) -> Shareable | None:
-        """The newest published load, if any (for a worker starting up)."""
+    def since(self, have: int | None, upto: int) -> list[Record]:
+        """The records that take the load of generation `have` (None: a load of one's
+        own) to `upto`: the updates after it, or else the newest full record and the
+        updates after that. OSError, LookupError or a pickle error when they are not
+        (or no longer) there: try again on a later request."""
+        names = self._records()
+        chain = range(have + 1, upto + 1) if have is not None else range(0)
+        if have is None or any(g not in names for g in chain):
+            fulls = [g for g, kind in names.items() if kind == "full" and g <= upto]
+            if not fulls:
+                raise LookupError(f"no full record up to generation {upto}")
+            chain = range(max(fulls), upto + 1)
+        else:  # a full record on the way makes what came before it needless
+            chain = range(max([g for g in chain if names[g] == "full"], default=chain.start),
+                          upto + 1)
+        return [self._read(g, names.get(g, "update")) for g in chain]
+
+    def newest(self) -> tuple[list[Record], int] | None:
+        """What a worker starting up reads: the records to the newest generation from the
+        newest full record, and that generation; None if nothing was published."""
         generation = self.generation()
-        return self.read(generation) if generation else None
+        return (self.since(None, generation), generation) if generation else None
+
+    def _read(self, generation: int, kind: str) -> Record:
+        with open(self.folder / f"{generation:012d}.{kind}", "rb") as handle:
+            record: Record = pickle.load(handle)  # our own private run folder
+        return record
+
+    def _records(self) -> dict[int, str]:
+        """Generation -> kind ("full" or "update") of every record in the folder."""
+        found = {}
+        for name in os.listdir(self.folder):
+            number, _, kind = name.partition(".")
+            if number.isdigit() and kind in ("full", "update"):
+                found[int(number)] = kind
+        return found
+
+    def _prune(self) -> None:
+        """Remove the records older than the full record before the newest one."""
+        names = self._records()
+        fulls = sorted(g for g, kind in names.items() if kind == "full")
+        if len(fulls) < 2:
+            return
+        for generation, kind in names.items():
+            if generation < fulls[-2]:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.folder / f"{generation:012d}.{kind}")
 
     def close(self) -> None:
         """Release the lock and the counter (the folder stays for other workers)."""

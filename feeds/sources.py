@@ -117,6 +117,45 @@ def _inside(root: Path, path: Path, rel: str, problems: list[Problem],
     return None
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What a change at one path means, told without listing the folder: a post
+    file and its stat key (None: it is gone), or `scan` (only a full listing can
+    tell: a folder, an asset, the blog file, a symbolic link on the way), or
+    neither (a name the listing ignores)."""
+
+    post: bool = False
+    key: StatKey | None = None
+    scan: bool = False
+
+
+def seen(root: Path, rel: str) -> Seen:
+    """What the listing would now say of the path `rel` (relative to `root`)."""
+    parts = rel.split("/")
+    if rel == BLOG_FILE or any(p in ("", ".", "..") for p in parts):
+        return Seen(scan=True)
+    if any(is_ignored(part) for part in parts):
+        return Seen()
+    if not _is_post_name(parts[-1]):
+        return Seen(scan=True)
+    return _seen_post(root, rel, parts)
+
+
+def _seen_post(root: Path, rel: str, parts: list[str]) -> Seen:
+    try:
+        for depth in range(1, len(parts)):
+            if stat_module.S_ISLNK(os.lstat(root.joinpath(*parts[:depth])).st_mode):
+                return Seen(scan=True)
+        stat = os.lstat(root / rel)
+    except (FileNotFoundError, NotADirectoryError):
+        return Seen(post=True)
+    except OSError:
+        return Seen(scan=True)
+    if not stat_module.S_ISREG(stat.st_mode):  # a link or a folder with a post's name
+        return Seen(scan=True)
+    return Seen(post=True, key=(stat.st_size, stat.st_mtime_ns, stat.st_ino))
+
+
 def stat_key(path: Path) -> StatKey | None:
     """The stat key of a file, or None when there is none."""
     try:

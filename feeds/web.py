@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from feeds.delivery import FastPath, Prepared
 from feeds.errors import NotFound
 from feeds.library import Clock, Library, Options, Snapshot, system_clock
-from feeds.live import Live, OnChange
+from feeds.live import Live, OnChange, join
 from feeds.normalize.media import media_type
 from feeds.render.channel import CONTENT_TYPES
 from feeds.render.pages import CONTENT_SECURITY_POLICY, error_page
@@ -121,7 +121,7 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
         shared = Shared.create()
         atexit.register(shutil.rmtree, shared.folder, True)
     if library is None:
-        library = Library(options, clock, shared.newest())  # a published load is reused
+        library = join(options, clock, shared)  # a published load is reused
     live = Live(library, shared, on_change=_notifier())
     state = State(live)
     app = Flask(__name__, static_folder=None)

@@ -35,7 +35,8 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
 def test_each_rough_file(library: Library, path: str) -> None:
     expected = EXPECTED[path]
     errors = [p for p in library.problems if p.path == path and p.severity is Severity.ERROR]
-    post = next((p for p in library.loaded.posts if p.path == path), None)
+    post = next((p for p in (*library.loaded.posts, *library.loaded.drafts)
+                 if p.path == path), None)
     if "error" in expected:
         assert post is None and errors, f"{path} should be rejected"
         assert any(expected["error"].lower() in e.message.lower() for e in errors), errors

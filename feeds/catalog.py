@@ -1,0 +1,197 @@
+"""Which posts are published, kept current one changed file at a time.
+
+The catalog holds every post file's last read (`FileState`) and what follows
+from them: the posts that win their slug and id (the first file by path wins, a
+later one is reported), newest first, and a sum of their digests from which the
+version is made. Applying a change of a few files costs work in proportion to
+those files, not to the blog, so that one new post costs about as much at
+10,000 posts as at 1,000. Only a change that touches a contested slug or id
+redoes the whole claim pass, in path order, which is what defines the outcome.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
+
+from feeds.errors import Problem, Severity
+from feeds.model import Post
+from feeds.reading import FileState
+
+WEIGHT_MODULUS = 1 << 128
+BULK_FROM = 32  # changed files from which the published set is rebuilt, not edited
+_Entry = tuple[float, str, str, Post]  # (-date, id, path, post): newest first
+_post_of = itemgetter(3)
+
+
+def weight(post: Post) -> int:
+    """A post's part of the version: 128 bits of its digest (of its content and file).
+
+    Versions sum these, so that adding or removing one post changes the sum
+    without visiting the others; the order of posts follows from their dates and
+    ids, which the digests cover."""
+    text = post.digest or repr(post)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:32], 16)
+
+
+def claims(post: Post) -> tuple[str, str]:
+    """The keys a post claims: its slug and its id."""
+    return ("slug:" + post.slug, "id:" + post.id)
+
+
+class Catalog:
+    """Every post file's last read, and the published posts that follow from them."""
+
+    def __init__(self, files: Mapping[str, FileState] | None = None) -> None:
+        self.files: dict[str, FileState] = dict(files or {})
+        self._wanting: dict[str, set[str]] = {}  # claim key -> paths of posts with it
+        self._troubled: dict[str, tuple[Problem, ...]] = {}
+        for path, state in self.files.items():
+            self._want(path, state)
+        self._reclaim()
+
+    # ---- what follows from the files
+
+    def posts(self) -> tuple[Post, ...]:
+        """The accepted posts that are not drafts, newest first (then by id)."""
+        return tuple(map(_post_of, self._order))
+
+    def drafts(self) -> tuple[Post, ...]:
+        """The accepted drafts, newest first."""
+        return tuple(sorted(self._drafts.values(), key=_sort_key))
+
+    def problems(self) -> tuple[Problem, ...]:
+        """Problems of reading, in path order, then of claiming, in path order."""
+        read = [p for path in sorted(self._troubled) for p in self._troubled[path]]
+        return (*read, *(self._rejected[path] for path in sorted(self._rejected)))
+
+    @property
+    def total(self) -> int:
+        """The sum of the weights of the posts that are not drafts."""
+        return self._total
+
+    def page_about(self) -> str | None:
+        """The About text of the first page saved as text that has one (by path)."""
+        return next((self._about[path] for path in sorted(self._about)), None)
+
+    # ---- changes
+
+    def apply(self, changes: Mapping[str, FileState | None]) -> None:
+        """Take new reads of some files (None: the file is gone)."""
+        touched = {key for path in changes for key in self._keys(path)}
+        touched |= {key for state in changes.values() if state and state.post
+                    for key in claims(state.post)}
+        contested = any(len(self._wanting.get(key, ())) > 1 for key in touched)
+        bulk = len(changes) > BULK_FROM + len(self.files) // 32  # cheaper all at once
+        for path, state in changes.items():
+            self._unwant(path)
+            if not bulk:
+                self._unpublish(path)
+            if state is None:
+                self.files.pop(path, None)
+            else:
+                self.files[path] = state
+                self._want(path, state)
+        if bulk or contested or any(len(self._wanting.get(key, ())) > 1 for key in touched):
+            self._reclaim()
+            return
+        for path in changes:
+            state = self.files.get(path)
+            if state is not None and state.post is not None:
+                self._publish(path, state.post)
+
+    def _keys(self, path: str) -> tuple[str, ...]:
+        state = self.files.get(path)
+        return claims(state.post) if state is not None and state.post is not None else ()
+
+    def _want(self, path: str, state: FileState) -> None:
+        if state.problems:
+            self._troubled[path] = state.problems
+        if state.post is not None:
+            for key in claims(state.post):
+                self._wanting.setdefault(key, set()).add(path)
+
+    def _unwant(self, path: str) -> None:
+        self._troubled.pop(path, None)
+        for key in self._keys(path):
+            holders = self._wanting.get(key)
+            if holders is not None:
+                holders.discard(path)
+                if not holders:
+                    del self._wanting[key]
+
+    def _reclaim(self) -> None:
+        """Every claim anew, files in path order: a later file loses a taken slug or id."""
+        self._order: list[_Entry] = []
+        self._drafts: dict[str, Post] = {}
+        self._rejected: dict[str, Problem] = {}
+        self._about: dict[str, str] = {}
+        self._total = 0
+        self._troubled = {
+            path: state.problems for path, state in self.files.items() if state.problems}
+        claimed: dict[str, str] = {}
+        for path in sorted(self.files):
+            post = self.files[path].post
+            if post is None:
+                continue
+            taken = [key for key in claims(post) if key in claimed]
+            if taken:
+                self._reject(path, post, taken[0], claimed[taken[0]])
+            elif not post.draft:
+                claimed.update(dict.fromkeys(claims(post), path))
+            if not taken:
+                self._publish(path, post, sort=False)
+        self._order.sort()
+
+    def _reject(self, path: str, post: Post, key: str, holder: str) -> None:
+        kind, value = key.split(":", 1)
+        self._rejected[path] = Problem(post.path, None, Severity.ERROR,
+                                       f"same {kind} as {holder} ({value}); this file is "
+                                       "not published")
+
+    def _publish(self, path: str, post: Post, sort: bool = True) -> None:
+        if post.page_about:
+            self._about[path] = post.page_about
+        if post.draft:
+            self._drafts[path] = post
+            return
+        entry = (*_sort_key(post), path, post)
+        if sort:
+            bisect.insort(self._order, entry)
+        else:
+            self._order.append(entry)
+        self._total = (self._total + weight(post)) % WEIGHT_MODULUS
+
+    def _unpublish(self, path: str) -> None:
+        self._rejected.pop(path, None)
+        self._about.pop(path, None)
+        if self._drafts.pop(path, None) is not None:
+            return
+        state = self.files.get(path)
+        post = state.post if state is not None else None
+        if post is None or post.draft:
+            return
+        entry = (*_sort_key(post), path, post)
+        at = bisect.bisect_left(self._order, entry)
+        if at < len(self._order) and self._order[at][2] == path:
+            del self._order[at]
+            self._total = (self._total - weight(post)) % WEIGHT_MODULUS
+
+
+def _sort_key(post: Post) -> tuple[float, str]:
+    return (-post.date.timestamp(), post.id)
+
+
+def changed(before: Mapping[str, FileState], after: Iterable[tuple[str, FileState]]
+            ) -> dict[str, FileState | None]:
+    """The changes that turn `before` into `after` (states compared by identity)."""
+    result: dict[str, FileState | None] = {}
+    seen = set()
+    for path, state in after:
+        seen.add(path)
+        if before.get(path) is not state:
+            result[path] = state
+    result.update(dict.fromkeys(set(before) - seen))
+    return result

@@ -1,0 +1,316 @@
+"""Loading the posts folder: the whole of it once, then only what changed.
+
+A `Loader` lists the folder, reads the files whose stat key changed (or, told
+which paths changed, only those, without listing), and keeps what they gave in
+a `Catalog`. Each (re)load comes out as a `Loaded`, with the changes that made
+it, so that other processes can follow a load without reading anything
+(`feeds.shared`).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feeds import __version__, sources
+from feeds.catalog import Catalog
+from feeds.config import Settings, resolve, unknown_settings, url
+from feeds.errors import ConfigError, PostError, Problem, Severity
+from feeds.index import Index, fingerprint
+from feeds.model import Blog, Post
+from feeds.normalize.blog import BlogSource, make_blog
+from feeds.normalize.post import Context
+from feeds.reading import AssetSizes, FileState, Job, read_many
+
+Clock = Callable[[], datetime]
+Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone
+_INHERITED: list[object] = []  # connections a forked process got from its parent
+
+
+def system_clock() -> datetime:
+    """The real time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to find and address the blog: the run settings of SPEC §3 and §6.4."""
+
+    posts: Path = Path("posts")
+    base_url: str | None = None
+    fallback_url: str = "http://127.0.0.1:8000/"
+    environ: Mapping[str, str] = field(default_factory=dict)
+    # The index's folder (None: no persistent index), and whether bodies are rendered
+    # only for the documents that are asked for (a server, an export) or at load.
+    cache: Path | None = None
+    lazy: bool = False
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None, **given: object) -> Options:
+        """Options from arguments over FEEDS_POSTS / FEEDS_BASE_URL / FEEDS_CACHE over
+        defaults."""
+        env = dict(os.environ if environ is None else environ)
+        posts = given.get("posts") or env.get("FEEDS_POSTS") or "posts"
+        base_url = given.get("base_url") or env.get("FEEDS_BASE_URL") or None
+        fallback = str(given.get("fallback_url", cls.fallback_url))
+        cache = given.get("cache") or env.get("FEEDS_CACHE") or None
+        return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env,
+                   Path(str(cache)) if cache else None, bool(given.get("lazy", False)))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One load of the posts folder: posts (not drafts) newest first, drafts, problems."""
+
+    blog: Blog
+    posts: tuple[Post, ...]
+    problems: tuple[Problem, ...]
+    assets: frozenset[str]
+    loaded_at: datetime
+    drafts: tuple[Post, ...] = ()
+    # The sum of the posts' weights (`feeds.catalog.weight`); None: sum them when needed.
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class LoaderState:
+    """All a Loader knows, handed whole to another process (a full record)."""
+
+    files: Mapping[str, FileState]
+    context_key: tuple[object, ...] | None
+    blog: Blog
+    blog_problems: tuple[Problem, ...]
+    assets: frozenset[str]
+    listing_problems: tuple[Problem, ...]
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class Update:
+    """One reload told as what it changed, for processes that hold the load before it."""
+
+    changes: Changes
+    listing_problems: tuple[Problem, ...]
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class ReloadStats:
+    """What one (re)load did, for the log line."""
+
+    files_read: int
+    errors: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Reload:
+    """One (re)load: its result, what it changed, and whether every post was read again
+    (the blog file or an asset changed)."""
+
+    loaded: Loaded
+    stats: ReloadStats
+    changes: Changes
+    rebuilt: bool
+    listing_problems: tuple[Problem, ...]
+    listing_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything another process holds differs after this reload."""
+        return bool(self.changes) or self.rebuilt or self.listing_changed
+
+    def update(self) -> Update:
+        """This reload for the processes that hold the load before it."""
+        return Update(self.changes, self.listing_problems, self.loaded.loaded_at)
+
+
+class Loader:
+    """Reads the posts folder, and on later calls only the files that changed.
+
+    With a cache folder, what reading each file gave is kept in the index, so a
+    restart reads only `stat()` for files that did not change. A file that stops
+    parsing keeps its last good post (with the error reported), so a save in
+    progress never makes a post vanish.
+    """
+
+    def __init__(self, options: Options, clock: Clock = system_clock) -> None:
+        self.options = options
+        self.clock = clock
+        self.catalog = Catalog()
+        self._context_key: tuple[object, ...] | None = None
+        self._blog: tuple[Blog, tuple[Problem, ...]] | None = None
+        self._ctx: Context | None = None
+        self._assets: frozenset[str] = frozenset()
+        self._listing_problems: tuple[Problem, ...] = ()
+        self._index = Index(options.cache, options.posts) if options.cache else None
+
+    def load(self) -> Reload:
+        """The blog as it is on disk now; unchanged files are not read again."""
+        started = time.perf_counter()
+        root = self.options.posts
+        if not root.is_dir():
+            raise PostError(str(root), None, "posts folder does not exist")
+        listing = sources.list_files(root)
+        rebuilt = self._context(listing)
+        listing_changed = listing.problems != self._listing_problems
+        self._listing_problems = listing.problems
+        before = self.catalog.files
+        known = self._from_index() if not before else {}
+        stale: list[tuple[str, sources.StatKey, FileState | None]] = []
+        changes: dict[str, FileState | None] = {}
+        for rel, key in listing.posts.items():
+            state = before.get(rel) or known.get(rel)
+            if state is None or state.key != key:
+                stale.append((rel, key, state))
+            elif state is not before.get(rel):
+                changes[rel] = state
+        changes.update(dict.fromkeys(set(before) - set(listing.posts)))
+        self._forget((set(before) | set(known)) - set(listing.posts))
+        return replace(self._finish(started, stale, changes, rebuilt),
+                       listing_changed=listing_changed)
+
+    def update(self, paths: Iterable[str]) -> Reload | None:
+        """Only `paths` (relative to the posts folder) changed: read them, list nothing.
+        None when only a full `load` can tell what changed (a folder, an asset, the
+        blog file, a symbolic link on the way)."""
+        started = time.perf_counter()
+        if self._blog is None:
+            return None
+        stale: list[tuple[str, sources.StatKey, FileState | None]] = []
+        changes: dict[str, FileState | None] = {}
+        for rel in sorted(set(paths)):
+            seen = sources.seen(self.options.posts, rel)
+            if seen.scan:
+                return None
+            before = self.catalog.files.get(rel)
+            if seen.key is not None and (before is None or before.key != seen.key):
+                stale.append((rel, seen.key, before))
+            elif seen.post and seen.key is None and before is not None:
+                changes[rel] = None
+        self._forget([rel for rel, state in changes.items() if state is None])
+        return self._finish(started, stale, changes, False)
+
+    def _finish(self, started: float, stale: list[tuple[str, sources.StatKey, FileState | None]],
+                changes: dict[str, FileState | None], rebuilt: bool) -> Reload:
+        """Read the stale files, apply every change, and say what came of it."""
+        fresh = read_many(Job(self.options.posts, self.context(), self.options.lazy), stale)
+        read = {rel: state for (rel, _, _), state in zip(stale, fresh, strict=True)}
+        if self._index is not None and read:
+            self._index.store(self._fingerprint(), [(r, s.key, s) for r, s in read.items()])
+        changes.update(read)
+        self.catalog.apply(changes)
+        loaded = self.assemble(self.clock())
+        errors = sum(p.severity is Severity.ERROR for p in loaded.problems)
+        return Reload(loaded, ReloadStats(len(read), errors, time.perf_counter() - started),
+                      changes, rebuilt, self._listing_problems)
+
+    def assemble(self, loaded_at: datetime) -> Loaded:
+        """The load that the catalog and the blog make now."""
+        assert self._blog is not None
+        blog, blog_problems = self._blog
+        catalog = self.catalog
+        return Loaded(described(blog, catalog.page_about()), catalog.posts(),
+                      (*self._listing_problems, *blog_problems, *catalog.problems()),
+                      self._assets, loaded_at, catalog.drafts(), catalog.total)
+
+    def _context(self, listing: sources.Listing) -> bool:
+        """Read the blog when it or the assets changed; True if every post must be read
+        again (they all depend on both)."""
+        # Assets by size and time too: an enclosure's length is read from its file.
+        key = (sources.stat_key(self.options.posts / sources.BLOG_FILE),
+               tuple(listing.asset_keys.items()))
+        if self._blog is not None and key == self._context_key:
+            return False
+        blog, problems = load_blog(self.options, listing.assets)
+        rebuilt = key != self._context_key
+        if rebuilt:
+            self.catalog = Catalog()  # every post is read again
+        self._blog, self._assets, self._ctx = (blog, tuple(problems)), listing.assets, None
+        self._context_key = key
+        return rebuilt
+
+    def context(self) -> Context:
+        """What reading a post depends on besides its file (the blog, the assets)."""
+        if self._ctx is None:
+            assert self._blog is not None
+            self._ctx = Context.of(self._blog[0], self._assets, AssetSizes(self.options.posts))
+        return self._ctx
+
+    def after_fork(self) -> None:
+        """A forked process must not use its parent's database connection: open its own
+        (the inherited one is kept, never used or closed here)."""
+        if self._index is not None and self.options.cache is not None:
+            _INHERITED.append(self._index)
+            self._index = Index(self.options.cache, self.options.posts)
+
+    def export(self, loaded_at: datetime) -> LoaderState:
+        """All another process needs to go on from this load (see `adopt`)."""
+        assert self._blog is not None
+        return LoaderState(dict(self.catalog.files), self._context_key, self._blog[0],
+                           self._blog[1], self._assets, self._listing_problems, loaded_at)
+
+    def adopt(self, state: LoaderState) -> None:
+        """Go on from another process's load: only files changed since are read."""
+        self.catalog = Catalog(state.files)
+        self._context_key, self._assets = state.context_key, state.assets
+        self._blog, self._ctx = (state.blog, state.blog_problems), None
+        self._listing_problems = state.listing_problems
+
+    def apply(self, update: Update) -> None:
+        """Go on from another process's reload of the load this one holds."""
+        self.catalog.apply(update.changes)
+        self._listing_problems = update.listing_problems
+
+    def _fingerprint(self) -> str:
+        return fingerprint(__version__, self.context().blog, self._context_key,
+                           self.options.lazy)
+
+    def _from_index(self) -> dict[str, FileState]:
+        """What the persistent index knows of the files (read when the catalog is empty)."""
+        if self._index is None:
+            return {}
+        rows = self._index.rows(self._fingerprint())
+        return {rel: state for rel, (_, state) in rows.items() if isinstance(state, FileState)}
+
+    def _forget(self, paths: Iterable[str]) -> None:
+        if self._index is not None:
+            self._index.forget(paths)
+
+
+def described(blog: Blog, page_about: str | None) -> Blog:
+    """A blog with no description takes the About text of a page saved as text."""
+    if blog.described or page_about is None:
+        return blog
+    return replace(blog, description=page_about, about_html=f"<p>{html.escape(page_about)}</p>")
+
+
+def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Problem]]:
+    """The Blog from `_blog.md`, the environment and the command line."""
+    raw = sources.read_blog(options.posts)
+    meta = raw.meta if raw else {}
+    settings: Settings = resolve(meta, options.environ, {}, raw.meta_lines if raw else None)
+    base_url = _base_url(options.base_url) or settings["link"] or options.fallback_url
+    name = options.posts.resolve().name
+    blog, problems = make_blog(BlogSource(settings, raw.body if raw else "", name, base_url,
+                                          assets))
+    for key in unknown_settings(meta):
+        line = raw.line_of(key) if raw else None
+        problems.append(Problem(sources.BLOG_FILE, line, Severity.WARNING,
+                                f"unknown setting `{key}`"))
+    return blog, problems
+
+
+def _base_url(given: str | None) -> str | None:
+    """--base-url / FEEDS_BASE_URL, checked like `link`."""
+    if given is None:
+        return None
+    try:
+        return url(given)
+    except ValueError as exc:
+        raise ConfigError("base_url", str(exc)) from exc
