@@ -93,9 +93,9 @@ class Shared:
         return generation
 
     def wants_full(self) -> bool:
-        """Whether the next record should be a full one (many updates since the last)."""
+        """Whether the next record should be a full one (every FULL_EVERY generations)."""
         fulls = [g for g, kind in self._records().items() if kind == "full"]
-        return self.generation() - max(fulls, default=0) >= FULL_EVERY
+        return self.generation() + 1 - max(fulls, default=0) >= FULL_EVERY
 
     def since(self, have: int | None, upto: int) -> list[Record]:
         """The records that take the load of generation `have` (None: a load of one's

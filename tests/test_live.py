@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import FakeClock, write_posts
 
+from feeds import shared as shared_module
+from feeds import sources
 from feeds.errors import Severity
 from feeds.library import Library, Options
-from feeds.live import Live
+from feeds.live import Live, Watcher, join
 from feeds.shared import Shared
 
 
@@ -93,3 +96,96 @@ def test_a_reload_with_nothing_new_publishes_nothing(tmp_path: Path, clock: Fake
     live.reload()
     assert live.shared.generation() == 0
     live.shared.close()
+
+
+def test_named_paths_are_read_without_listing_the_folder(
+        tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A"), "b.md": post("B", "2024-01-02")})
+    library = Library(Options(root), clock)
+    loader = library.loader
+    monkeypatch.setattr(sources, "list_files", _no_listing)
+    (root / "c.md").write_text(post("C", "2024-01-03"))
+    (root / "a.md").unlink()
+    reload = loader.update(["c.md", "a.md", "b.md", ".c.md.swp", "#c.md#"])
+    assert reload is not None and reload.stats.files_read == 1  # b.md did not change
+    assert set(reload.changes) == {"c.md", "a.md"} and reload.changes["a.md"] is None
+    assert [p.title for p in reload.loaded.posts] == ["C", "B"]
+    nothing = loader.update([".hidden.md", "_private/x.md", "notes.md~"])
+    assert nothing is not None and not nothing.changed
+
+
+@pytest.mark.parametrize("setup", ["asset", "blog", "folder", "link", "bad"])
+def test_paths_only_a_listing_can_place_ask_for_one(
+        tmp_path: Path, clock: FakeClock, setup: str) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A")})
+    loader = Library(Options(root), clock).loader
+    named = {"asset": "pic.png", "blog": "_blog.md", "folder": "sub.md", "link": "l.md",
+             "bad": "../a.md"}[setup]
+    if setup == "folder":
+        (root / "sub.md").mkdir()
+    elif setup == "link":
+        (root / "l.md").symlink_to(root / "a.md")
+    else:
+        (root / named.removeprefix("../")).touch()
+    assert loader.update([named]) is None
+
+
+def _no_listing(_root: Path) -> None:
+    raise AssertionError("the folder was listed")
+
+
+def test_the_watcher_gathers_paths_and_asks_for_a_listing_when_lost(tmp_path: Path) -> None:
+    woken: list[bool] = []
+    watcher = Watcher(tmp_path, lambda: woken.append(True))
+    watcher.event("modified", False, str(tmp_path / "a.md"))
+    watcher.event("moved", False, str(tmp_path / "b.md"), str(tmp_path / "sub" / "c.md"))
+    watcher.event("opened", False, str(tmp_path / "d.md"))  # reads change nothing
+    watcher.event("modified", True, str(tmp_path / "sub"))  # its entries have their events
+    assert watcher.take() == {"a.md", "b.md", "sub/c.md"} and len(woken) == 2
+    assert watcher.take() == set()
+    watcher.event("created", True, str(tmp_path / "new-folder"))
+    assert watcher.take() is None
+    watcher.event("deleted", False, "/elsewhere/x.md")
+    assert watcher.take() is None
+
+
+def test_followers_apply_updates_and_start_late_from_a_full_record(
+        tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shared_module, "FULL_EVERY", 3)
+    root = write_posts(tmp_path / "posts", {"a.md": post("A")})
+    folder = tmp_path / "run"
+    base = Library(Options(root), clock)
+    base.generation = 0  # as `feeds serve` forks its workers from one load
+    leader = Live(base, Shared(folder))
+    follower = Live(Library(Options(root), clock), Shared(folder))
+    follower.library.generation = 0
+    assert leader.shared.try_lead()
+    for number in range(1, 8):
+        (root / f"n{number}.md").write_text(post(f"N{number}", f"2024-02-0{number}"))
+        leader.reload({f"n{number}.md"})
+        assert follower.snapshot().version == leader.snapshot().version
+    kinds = sorted(p.name for p in folder.iterdir() if p.name[0].isdigit())
+    # updates, a full record every third generation, the oldest pruned
+    assert kinds == ["000000000003.full", "000000000004.update", "000000000005.update",
+                     "000000000006.full", "000000000007.update"]
+    third = Shared(folder)
+    late = join(Options(root), clock, third)
+    assert late.generation == 7 and titles(late) == titles(leader.library)
+    assert titles(late)[:2] == ["N7", "N6"]
+    for handle in (leader.shared, follower.shared, third):
+        handle.close()
+
+
+def test_a_leader_with_a_load_of_its_own_publishes_it_whole(tmp_path: Path, clock: FakeClock
+                                                            ) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A")})
+    folder = tmp_path / "run"
+    leader = Live(Library(Options(root), clock), Shared(folder))
+    assert leader.shared.try_lead()
+    (root / "b.md").write_text(post("B", "2024-01-02"))
+    leader.reload({"b.md"})
+    assert [p.name for p in folder.iterdir() if p.name[0].isdigit()] == ["000000000001.full"]
+    (root / "c.md").write_text(post("C", "2024-01-03"))
+    leader.reload({"c.md"})
+    assert (folder / "000000000002.update").exists()
+    leader.shared.close()

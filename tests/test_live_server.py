@@ -63,6 +63,23 @@ def test_additions_edits_renames_and_deletions_show_within_a_second(live_blog) -
     assert "304" not in log
 
 
+def test_folders_moved_in_assets_and_settings_show_too(live_blog) -> None:  # type: ignore[no-untyped-def]
+    # events the leader cannot place by path alone: it lists the folder instead
+    root, server = live_blog
+    staged = root.parent / "staged"
+    staged.mkdir()
+    (staged / "2024-01-03-d.md").write_text(post("Delta", "2024-01-03"))
+    staged.rename(root / "2024")  # a whole folder of posts appears at once
+    wait_for(lambda: every_worker_sees(server, b"Delta"), 1.0)
+    (root / "2024-01-04-e.md").write_text(post("Echo", "2024-01-04") + "![p](pic.png)\n")
+    wait_for(lambda: every_worker_sees(server, b"Echo"), 1.0)
+    assert b"/files/pic.png" not in server.get("/rss.xml")[2]
+    (root / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    wait_for(lambda: every_worker_sees(server, b"/files/pic.png"), 1.0)
+    (root / "_blog.md").write_text(BLOG.format("").replace("title: Live", "title: Renamed"))
+    wait_for(lambda: every_worker_sees(server, b"<title>Renamed</title>"), 1.0)
+
+
 def test_etags_never_go_back_while_posts_change(live_blog) -> None:  # type: ignore[no-untyped-def]
     root, server = live_blog
     sequences: list[list[str]] = [[] for _ in range(4)]
