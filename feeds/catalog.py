@@ -80,11 +80,9 @@ class Catalog:
 
     def apply(self, changes: Mapping[str, FileState | None]) -> None:
         """Take new reads of some files (None: the file is gone)."""
-        touched = {key for path in changes for key in self._keys(path)}
-        touched |= {key for state in changes.values() if state and state.post
-                    for key in claims(state.post)}
-        contested = any(len(self._wanting.get(key, ())) > 1 for key in touched)
         bulk = len(changes) > BULK_FROM + len(self.files) // 32  # cheaper all at once
+        touched = set() if bulk else self._touched(changes)
+        contested = any(len(self._wanting.get(key, ())) > 1 for key in touched)
         for path, state in changes.items():
             self._unwant(path)
             if not bulk:
@@ -101,6 +99,12 @@ class Catalog:
             state = self.files.get(path)
             if state is not None and state.post is not None:
                 self._publish(path, state.post)
+
+    def _touched(self, changes: Mapping[str, FileState | None]) -> set[str]:
+        """The claim keys of the changed files, before and after the change."""
+        touched = {key for path in changes for key in self._keys(path)}
+        return touched | {key for state in changes.values() if state and state.post
+                          for key in claims(state.post)}
 
     def _keys(self, path: str) -> tuple[str, ...]:
         state = self.files.get(path)

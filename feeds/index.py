@@ -69,10 +69,11 @@ class Index:
                 continue
         return rows
 
-    def store(self, print_: str, states: Iterable[tuple[str, Key, object]]) -> None:
-        """Record what reading these files gave."""
-        rows = [(path, *key, print_, pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
-                for path, key, state in states]
+    def store(self, print_: str, states: Iterable[tuple[str, Key, object, bytes | None]]
+              ) -> None:
+        """Record what reading these files gave (with each state's pickle, when made)."""
+        rows = [(path, *key, print_, blob or pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+                for path, key, state, blob in states]
         if not rows:
             return
         with self._lock:

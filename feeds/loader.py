@@ -25,7 +25,7 @@ from feeds.index import Index, fingerprint
 from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
-from feeds.reading import AssetSizes, FileState, Job, read_many
+from feeds.reading import AssetSizes, FileState, Job, quiet_gc, read_many
 
 Clock = Callable[[], datetime]
 Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone
@@ -152,6 +152,10 @@ class Loader:
 
     def load(self) -> Reload:
         """The blog as it is on disk now; unchanged files are not read again."""
+        with quiet_gc():
+            return self._load()
+
+    def _load(self) -> Reload:
         started = time.perf_counter()
         root = self.options.posts
         if not root.is_dir():
@@ -200,9 +204,11 @@ class Loader:
                 changes: dict[str, FileState | None], rebuilt: bool) -> Reload:
         """Read the stale files, apply every change, and say what came of it."""
         fresh = read_many(Job(self.options.posts, self.context(), self.options.lazy), stale)
-        read = {rel: state for (rel, _, _), state in zip(stale, fresh, strict=True)}
+        read = {rel: state for (rel, _, _), (state, _) in zip(stale, fresh, strict=True)}
         if self._index is not None and read:
-            self._index.store(self._fingerprint(), [(r, s.key, s) for r, s in read.items()])
+            self._index.store(self._fingerprint(), [
+                (rel, state.key, state, blob)
+                for (rel, _, _), (state, blob) in zip(stale, fresh, strict=True)])
         changes.update(read)
         self.catalog.apply(changes)
         loaded = self.assemble(self.clock())

@@ -9,6 +9,7 @@ in the run folder; every worker starts from that load, one of them then leads
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -51,6 +52,9 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
     global _PRELOADED  # noqa: PLW0603 - set once, before the workers are forked
     log_like_the_server()
     library = Library(options)  # fails here, before any worker, on a bad setting
+    # The load lives as long as the server: out of the collector's sight, its pages
+    # stay shared with the forked workers instead of being copied when a pass visits.
+    gc.freeze()
     shared = Shared.create()
     if multiprocessing.get_start_method() == "fork":  # every worker starts from this load
         library.generation = 0

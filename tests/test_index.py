@@ -1,0 +1,44 @@
+"""The persistent index: a restart reads only stat() for unchanged files."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from conftest import FakeClock, write_posts
+
+from feeds.library import Library, Options
+from feeds.reading import PARALLEL_FROM
+
+COUNT = PARALLEL_FROM + 50  # enough to be read on every core, through the pool
+
+
+def blog(tmp_path: Path) -> Path:
+    return write_posts(tmp_path / "posts", {
+        f"p{i:04d}.md": f"---\ntitle: Post {i}\ndate: 2024-01-01T00:{i % 60:02d}:00Z\n"
+                        f"tags: [t{i % 7}]\n---\nBody {i}.\n" for i in range(COUNT)})
+
+
+def test_a_restart_reads_nothing_unchanged_and_a_change_only(tmp_path: Path,
+                                                             clock: FakeClock) -> None:
+    root = blog(tmp_path)
+    options = Options(root, "https://a.example.org/", cache=tmp_path / "cache", lazy=True)
+    first = Library(options, clock)
+    assert first.last_reload.files_read == COUNT and gc.isenabled()
+    again = Library(options, clock)
+    assert again.last_reload.files_read == 0
+    assert again.snapshot().version == first.snapshot().version
+    assert again.snapshot().posts == first.snapshot().posts
+    (root / "p0003.md").write_text("---\ntitle: Changed\ndate: 2024-01-02\n---\nNew.\n")
+    third = Library(options, clock)
+    assert third.last_reload.files_read == 1
+    assert third.snapshot().posts[0].title == "Changed"
+
+
+def test_what_posts_depend_on_is_part_of_the_key(tmp_path: Path, clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nA.\n"})
+    cache = tmp_path / "cache"
+    Library(Options(root, "https://a.example.org/", cache=cache, lazy=True), clock)
+    moved = Library(Options(root, "https://b.example.org/", cache=cache, lazy=True), clock)
+    assert moved.last_reload.files_read == 1  # its addresses changed with the base URL
+    assert moved.snapshot().posts[0].url.startswith("https://b.example.org/")
