@@ -115,17 +115,17 @@ class Live:
         log.info("this worker now watches %s", self.library.options.posts)
         published = self.snapshot()  # go on from the last leader's publications
         self._watcher = Watcher.start(self.library.options.posts, self._wake.set)
-        self.reload()  # changes made while no one was leading
-        scanned = time.monotonic()
+        polling = self._watcher.observer is None
+        scan_at = time.monotonic()  # at once: changes made while no one was watching
         while not self._stop.is_set():
-            polling = self._watcher.observer is None
-            self._wake.wait(self.poll_seconds if polling else 5 * POLL_SECONDS)
+            wait = self.poll_seconds if polling else 5 * POLL_SECONDS
+            self._wake.wait(max(0.0, min(wait, scan_at - time.monotonic())))
             if self._wake.is_set():
                 time.sleep(SETTLE_SECONDS)
                 self._wake.clear()
             paths = self._watcher.take()
-            if polling or paths is None or time.monotonic() - scanned > RESCAN_SECONDS:
-                paths, scanned = None, time.monotonic()
+            if polling or paths is None or time.monotonic() >= scan_at:
+                paths, scan_at = None, time.monotonic() + RESCAN_SECONDS
             try:
                 if paths != set():
                     self.reload(paths)
