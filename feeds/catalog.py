@@ -27,13 +27,16 @@ _post_of = itemgetter(3)
 
 
 def weight(post: Post) -> int:
-    """A post's part of the version: 128 bits of its digest (of its content and file).
+    """A post's part of the version: its digest (of its content and file) as a number.
 
     Versions sum these, so that adding or removing one post changes the sum
     without visiting the others; the order of posts follows from their dates and
     ids, which the digests cover."""
-    text = post.digest or repr(post)
-    return int(hashlib.sha256(text.encode()).hexdigest()[:32], 16)
+    try:
+        return int(post.digest, 16)  # a hex digest made when the file was read
+    except ValueError:  # a post made otherwise
+        text = post.digest or repr(post)
+        return int(hashlib.sha256(text.encode()).hexdigest()[:32], 16)
 
 
 def claims(post: Post) -> tuple[str, str]:
