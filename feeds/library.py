@@ -54,11 +54,22 @@ class Snapshot:
     version: str
     loaded_at: datetime
     next_change: datetime | None
-    by_slug: Mapping[str, Post]
     # A post with its body rendered (posts may be indexed without it).
     full: Callable[[Post], Post] = field(default=lambda post: post, compare=False)
     # A digest of what every body depends on besides its file: the blog and its assets.
     context: str = ""
+
+    # What follows is made on first use: a new version is served without a pass over
+    # every post unless a document needs one.
+    @cached_property
+    def by_slug(self) -> Mapping[str, Post]:
+        """Slug -> post."""
+        return MappingProxyType({post.slug: post for post in self.posts})
+
+    @cached_property
+    def updated(self) -> datetime | None:
+        """When any published post was last updated (None: there is none)."""
+        return max((post.updated for post in self.posts), default=None)
 
     @cached_property
     def by_tag(self) -> Mapping[str, tuple[str, tuple[Post, ...]]]:
@@ -102,8 +113,7 @@ def publish(loaded: Loaded, now: datetime,
     digest = hashlib.sha256(repr((context, shown)).encode()).hexdigest()[:20]
     visible = posts[due:]
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
-                    posts[due - 1].date if due else None,
-                    MappingProxyType({p.slug: p for p in visible}), full, context[:16])
+                    posts[due - 1].date if due else None, full, context[:16])
 
 
 class Library:

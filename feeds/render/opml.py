@@ -17,7 +17,7 @@ def render_opml(snapshot: Snapshot, channels: list[Channel]) -> bytes:
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = f"{snapshot.blog.title}: all feeds"
-    newest = max((p.updated for p in snapshot.posts), default=None)
+    newest = snapshot.updated
     if newest is not None:
         etree.SubElement(head, "dateModified").text = format_datetime(newest, usegmt=True)
     body = etree.SubElement(root, "body")

@@ -101,7 +101,7 @@ def authors_of(snapshot: Snapshot) -> list[Author]:
 
 
 def _updated(snapshot: Snapshot) -> datetime | None:
-    return max((p.updated for p in snapshot.posts), default=None)
+    return snapshot.updated
 
 
 def about_json(snapshot: Snapshot) -> bytes:

@@ -115,7 +115,6 @@ class Site:
 
     def _top(self, name: str) -> Document:
         snapshot = self.snapshot
-        newest = self._newest(snapshot.posts)
         if name in _BY_NAME:
             return self._feed(self._blog_channel(), _BY_NAME[name], "feed")
         simple: dict[str, tuple[Callable[[Snapshot], bytes], str, str]] = {
@@ -126,7 +125,7 @@ class Site:
         }
         if name in simple:
             render, kind, cache = simple[name]
-            return Document.of(render(snapshot), CONTENT_TYPES[kind], newest, cache)
+            return Document.of(render(snapshot), CONTENT_TYPES[kind], snapshot.updated, cache)
         if name == "feed.xsl":
             return Document.of(FEED_XSL, CONTENT_TYPES["xsl"], None, "static")
         raise NotFound(name)
