@@ -155,11 +155,14 @@ class Live:
                 return
             candidate = self.library.candidate(reload.loaded)
             behind = self.library.generation != self.shared.generation()
-            whole = reload.rebuilt or behind or self.shared.wants_full()
-            generation = self.shared.publish(loader.export(reload.loaded.loaded_at) if whole
+            whole = reload.rebuilt or behind  # no load the update could apply to
+            loaded_at = reload.loaded.loaded_at
+            generation = self.shared.publish(loader.export(loaded_at) if whole
                                              else reload.update())
             self.library.replace(reload.loaded, candidate)
             self.library.generation = generation
+            if not whole and self.shared.checkpoint_due(generation):
+                self.shared.checkpoint(generation, loader.export(loaded_at))
 
     def _announce(self, published: Snapshot) -> Snapshot:
         """Tell `on_change` about a new version (a file change or a post coming due)."""

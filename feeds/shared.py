@@ -7,11 +7,13 @@ in a small memory-mapped file. Every worker reads the counter on every request
 (a memory read, no system call) and, when it has moved, takes the leader's load.
 
 A record is usually an update: the files that changed since the generation
-before, a few kilobytes whatever the size of the blog. Now and then, and when
-the blog file or an asset changed, it is a full record: everything the leader
-knows. A worker that holds the generation before applies the updates; one that
-does not (it started late, or lost track) starts from the newest full record.
-Records older than the full record before the newest are removed.
+before, a few kilobytes whatever the size of the blog. When the blog file or an
+asset changed, it is a full record: everything the leader knows. Every
+FULL_EVERY generations the leader also writes a full record beside the update,
+after publishing it. A worker that holds the generation before applies the
+updates; one that does not (it started late, or lost track) starts from the
+newest full record. Records older than the full record before the newest are
+removed.
 
 So all workers serve loads in the same order, and once one worker has served a
 version, every later request to any worker sees it or a newer one: a poller
@@ -83,36 +85,46 @@ class Shared:
     def publish(self, record: Record) -> int:
         """Write a record as the next generation (leader only); return its number."""
         generation = self.generation() + 1
+        self._write(generation, record)
+        _COUNTER.pack_into(self._counter, 0, generation)
+        if isinstance(record, LoaderState):
+            self._prune()
+        return generation
+
+    def checkpoint_due(self, generation: int) -> bool:
+        """Whether FULL_EVERY generations have passed since the last full record."""
+        fulls = [g for g, kinds in self._records().items() if "full" in kinds]
+        return generation - max(fulls, default=0) >= FULL_EVERY
+
+    def checkpoint(self, generation: int, state: LoaderState) -> None:
+        """Write the whole load of `generation` beside its update (leader only): for
+        workers that start late or lost track. Workers in step go on applying updates."""
+        self._write(generation, state)
+        self._prune()
+
+    def _write(self, generation: int, record: Record) -> None:
         kind = "full" if isinstance(record, LoaderState) else "update"
         with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".", delete=False) as handle:
             pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, self.folder / f"{generation:012d}.{kind}")
-        _COUNTER.pack_into(self._counter, 0, generation)
-        if kind == "full":
-            self._prune()
-        return generation
-
-    def wants_full(self) -> bool:
-        """Whether the next record should be a full one (every FULL_EVERY generations)."""
-        fulls = [g for g, kind in self._records().items() if kind == "full"]
-        return self.generation() + 1 - max(fulls, default=0) >= FULL_EVERY
 
     def since(self, have: int | None, upto: int) -> list[Record]:
         """The records that take the load of generation `have` (None: a load of one's
-        own) to `upto`: the updates after it, or else the newest full record and the
-        updates after that. OSError, LookupError or a pickle error when they are not
-        (or no longer) there: try again on a later request."""
+        own) to `upto`: the update of each generation after it (or its full record,
+        when it has only that), or else the newest full record and what follows.
+        OSError, LookupError or a pickle error when they are not (or no longer)
+        there: try again on a later request."""
         names = self._records()
         chain = range(have + 1, upto + 1) if have is not None else range(0)
-        if have is None or any(g not in names for g in chain):
-            fulls = [g for g, kind in names.items() if kind == "full" and g <= upto]
-            if not fulls:
-                raise LookupError(f"no full record up to generation {upto}")
-            chain = range(max(fulls), upto + 1)
-        else:  # a full record on the way makes what came before it needless
-            chain = range(max([g for g in chain if names[g] == "full"], default=chain.start),
-                          upto + 1)
-        return [self._read(g, names.get(g, "update")) for g in chain]
+        if have is not None and all(g in names for g in chain):
+            return [self._read(g, _cheapest(names[g])) for g in chain]
+        fulls = [g for g, kinds in names.items() if "full" in kinds and g <= upto]
+        if not fulls:
+            raise LookupError(f"no full record up to generation {upto}")
+        start = max(fulls)
+        return [self._read(start, "full"),
+                *(self._read(g, _cheapest(names.get(g, {"update"})))
+                  for g in range(start + 1, upto + 1))]
 
     def newest(self) -> tuple[list[Record], int] | None:
         """What a worker starting up reads: the records to the newest generation from the
@@ -125,23 +137,23 @@ class Shared:
             record: Record = pickle.load(handle)  # our own private run folder
         return record
 
-    def _records(self) -> dict[int, str]:
-        """Generation -> kind ("full" or "update") of every record in the folder."""
-        found = {}
+    def _records(self) -> dict[int, set[str]]:
+        """Generation -> kinds ("full", "update") of every record in the folder."""
+        found: dict[int, set[str]] = {}
         for name in os.listdir(self.folder):
             number, _, kind = name.partition(".")
             if number.isdigit() and kind in ("full", "update"):
-                found[int(number)] = kind
+                found.setdefault(int(number), set()).add(kind)
         return found
 
     def _prune(self) -> None:
         """Remove the records older than the full record before the newest one."""
         names = self._records()
-        fulls = sorted(g for g, kind in names.items() if kind == "full")
+        fulls = sorted(g for g, kinds in names.items() if "full" in kinds)
         if len(fulls) < 2:
             return
-        for generation, kind in names.items():
-            if generation < fulls[-2]:
+        for generation, kinds in names.items():
+            for kind in kinds if generation < fulls[-2] else ():
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.folder / f"{generation:012d}.{kind}")
 
@@ -150,3 +162,8 @@ class Shared:
         self.resign()
         self._counter.close()
         self._counter_file.close()
+
+
+def _cheapest(kinds: set[str]) -> str:
+    """An update when there is one: a full record of a large blog takes long to read."""
+    return "update" if "update" in kinds else "full"

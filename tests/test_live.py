@@ -160,14 +160,20 @@ def test_followers_apply_updates_and_start_late_from_a_full_record(
     follower = Live(Library(Options(root), clock), Shared(folder))
     follower.library.generation = 0
     assert leader.shared.try_lead()
+    read: list[str] = []
+    reader = follower.shared._read
+    monkeypatch.setattr(follower.shared, "_read", lambda g, kind: read.append(kind) or
+                        reader(g, kind))
     for number in range(1, 8):
         (root / f"n{number}.md").write_text(post(f"N{number}", f"2024-02-0{number}"))
         leader.reload({f"n{number}.md"})
         assert follower.snapshot().version == leader.snapshot().version
     kinds = sorted(p.name for p in folder.iterdir() if p.name[0].isdigit())
-    # updates, a full record every third generation, the oldest pruned
-    assert kinds == ["000000000003.full", "000000000004.update", "000000000005.update",
-                     "000000000006.full", "000000000007.update"]
+    assert read == ["update"] * 7  # a worker in step never reads a whole load
+    # updates, and a full record beside every third; the oldest pruned
+    assert kinds == ["000000000003.full", "000000000003.update", "000000000004.update",
+                     "000000000005.update", "000000000006.full", "000000000006.update",
+                     "000000000007.update"]
     third = Shared(folder)
     late = join(Options(root), clock, third)
     assert late.generation == 7 and titles(late) == titles(leader.library)
