@@ -215,13 +215,15 @@ def _open_inside(root: Path, rel: str, private: bool = False) -> BinaryIO:
     with lstat, the file is opened with O_NOFOLLOW). Through a link, the real path
     is resolved and checked first.
     """
-    if not private and _hidden(Path(rel)):
+    parts = rel.split("/")  # strings, not Paths: this runs once per post read
+    if not private and any(is_ignored(part) for part in parts):
         raise PostError(rel, None, "is a private or hidden file")
-    parts = rel.split("/")
-    folders = [root.joinpath(*parts[:depth]) for depth in range(1, len(parts))]
+    base = os.fspath(root)
+    folders = [os.path.join(base, *parts[:depth]) for depth in range(1, len(parts))]
     if not any(stat_module.S_ISLNK(os.lstat(folder).st_mode) for folder in folders):
         try:
-            return os.fdopen(os.open(root / rel, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+            return os.fdopen(os.open(os.path.join(base, rel), os.O_RDONLY | os.O_NOFOLLOW),
+                             "rb")
         except OSError as exc:
             if exc.errno != errno.ELOOP:  # ELOOP: the file itself is a link
                 raise
