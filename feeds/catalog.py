@@ -39,9 +39,12 @@ def weight(post: Post) -> int:
         return int(hashlib.sha256(text.encode()).hexdigest()[:32], 16)
 
 
-def claims(post: Post) -> tuple[str, str]:
+Claim = tuple[str, str]  # ("slug" or "id", its value)
+
+
+def claims(post: Post) -> tuple[Claim, Claim]:
     """The keys a post claims: its slug and its id."""
-    return ("slug:" + post.slug, "id:" + post.id)
+    return (("slug", post.slug), ("id", post.id))
 
 
 class Catalog:
@@ -49,7 +52,9 @@ class Catalog:
 
     def __init__(self, files: Mapping[str, FileState] | None = None) -> None:
         self.files: dict[str, FileState] = dict(files or {})
-        self._wanting: dict[str, set[str]] = {}  # claim key -> paths of posts with it
+        # Claim -> the path of the post with it, or the paths when several have it (the
+        # post's own strings: no new ones for each of many thousand posts).
+        self._wanting: dict[str, dict[str, str | set[str]]] = {"slug": {}, "id": {}}
         self._troubled: dict[str, tuple[Problem, ...]] = {}
         for path, state in self.files.items():
             self._want(path, state)
@@ -85,7 +90,7 @@ class Catalog:
         """Take new reads of some files (None: the file is gone)."""
         bulk = len(changes) > BULK_FROM + len(self.files) // 32  # cheaper all at once
         touched = set() if bulk else self._touched(changes)
-        contested = any(len(self._wanting.get(key, ())) > 1 for key in touched)
+        contested = any(len(self._holders(key)) > 1 for key in touched)
         for path, state in changes.items():
             self._unwant(path)
             if not bulk:
@@ -95,7 +100,7 @@ class Catalog:
             else:
                 self.files[path] = state
                 self._want(path, state)
-        if bulk or contested or any(len(self._wanting.get(key, ())) > 1 for key in touched):
+        if bulk or contested or any(len(self._holders(key)) > 1 for key in touched):
             self._reclaim()
             return
         for path in changes:
@@ -103,13 +108,13 @@ class Catalog:
             if state is not None and state.post is not None:
                 self._publish(path, state.post)
 
-    def _touched(self, changes: Mapping[str, FileState | None]) -> set[str]:
+    def _touched(self, changes: Mapping[str, FileState | None]) -> set[Claim]:
         """The claim keys of the changed files, before and after the change."""
         touched = {key for path in changes for key in self._keys(path)}
         return touched | {key for state in changes.values() if state and state.post
                           for key in claims(state.post)}
 
-    def _keys(self, path: str) -> tuple[str, ...]:
+    def _keys(self, path: str) -> tuple[Claim, ...]:
         state = self.files.get(path)
         return claims(state.post) if state is not None and state.post is not None else ()
 
@@ -118,16 +123,26 @@ class Catalog:
             self._troubled[path] = state.problems
         if state.post is not None:
             for key in claims(state.post):
-                self._wanting.setdefault(key, set()).add(path)
+                self._set_holders(key, self._holders(key) | {path})
 
     def _unwant(self, path: str) -> None:
         self._troubled.pop(path, None)
         for key in self._keys(path):
-            holders = self._wanting.get(key)
-            if holders is not None:
-                holders.discard(path)
-                if not holders:
-                    del self._wanting[key]
+            self._set_holders(key, self._holders(key) - {path})
+
+    def _holders(self, key: Claim) -> set[str]:
+        """The paths of the posts that claim `key`."""
+        found = self._wanting[key[0]].get(key[1])
+        return set(found) if isinstance(found, set) else {found} if found else set()
+
+    def _set_holders(self, key: Claim, paths: set[str]) -> None:
+        kind, value = key
+        if len(paths) > 1:
+            self._wanting[kind][value] = paths
+        elif paths:
+            self._wanting[kind][value] = next(iter(paths))
+        else:
+            self._wanting[kind].pop(value, None)
 
     def _reclaim(self) -> None:
         """Every claim anew, files in path order: a later file loses a taken slug or id."""
@@ -138,7 +153,7 @@ class Catalog:
         self._total = 0
         self._troubled = {
             path: state.problems for path, state in self.files.items() if state.problems}
-        claimed: dict[str, str] = {}
+        claimed: dict[Claim, str] = {}
         for path in sorted(self.files):
             post = self.files[path].post
             if post is None:
@@ -152,8 +167,8 @@ class Catalog:
                 self._publish(path, post, sort=False)
         self._order.sort()
 
-    def _reject(self, path: str, post: Post, key: str, holder: str) -> None:
-        kind, value = key.split(":", 1)
+    def _reject(self, path: str, post: Post, key: Claim, holder: str) -> None:
+        kind, value = key
         self._rejected[path] = Problem(post.path, None, Severity.ERROR,
                                        f"same {kind} as {holder} ({value}); this file is "
                                        "not published")

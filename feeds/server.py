@@ -9,6 +9,8 @@ in the run folder; every worker starts from that load, one of them then leads
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import multiprocessing
@@ -52,9 +54,7 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
     global _PRELOADED  # noqa: PLW0603 - set once, before the workers are forked
     log_like_the_server()
     library = Library(options)  # fails here, before any worker, on a bad setting
-    # The load lives as long as the server: out of the collector's sight, its pages
-    # stay shared with the forked workers instead of being copied when a pass visits.
-    gc.freeze()
+    _settle_memory()
     shared = Shared.create()
     if multiprocessing.get_start_method() == "fork":  # every worker starts from this load
         library.generation = 0
@@ -70,6 +70,17 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
                      host, port, workers)
     finally:
         shutil.rmtree(shared.folder, ignore_errors=True)
+
+
+def _settle_memory() -> None:
+    """Before the workers fork: return the load's temporary memory (index rows, the
+    pool's results) to the system, or every worker would keep it resident; then
+    move the load out of the collector's sight, so that its pages stay shared with
+    the workers instead of being copied when a collection visits them."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    gc.freeze()
 
 
 def worker_app() -> Any:
