@@ -30,6 +30,7 @@ from feeds.loader import (
     Loader,
     LoaderState,
     Options,
+    Reload,
     ReloadStats,
     Update,
     system_clock,
@@ -39,8 +40,8 @@ from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
 from feeds.reading import AssetSizes
 
-__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Snapshot", "Update",
-           "publish", "system_clock"]
+__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "Snapshot",
+           "Update", "publish", "system_clock"]
 BODIES_KEPT = 4096  # rendered bodies kept per process
 log = logging.getLogger("feeds")
 

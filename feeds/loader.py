@@ -148,6 +148,9 @@ class Loader:
         self._ctx: Context | None = None
         self._assets: frozenset[str] = frozenset()
         self._listing_problems: tuple[Problem, ...] = ()
+        # Whether the last listing met a symbolic link (`update` cannot follow one);
+        # unknown, so True, until this process lists the folder.
+        self._linked = True
         self._index = Index(options.cache, options.posts) if options.cache else None
 
     def load(self) -> Reload:
@@ -163,6 +166,7 @@ class Loader:
         listing = sources.list_files(root)
         rebuilt = self._context(listing)
         listing_changed = listing.problems != self._listing_problems
+        self._linked = bool(listing.links)
         self._listing_problems = listing.problems
         before = self.catalog.files
         known = self._from_index() if not before else {}
@@ -182,9 +186,9 @@ class Loader:
     def update(self, paths: Iterable[str]) -> Reload | None:
         """Only `paths` (relative to the posts folder) changed: read them, list nothing.
         None when only a full `load` can tell what changed (a folder, an asset, the
-        blog file, a symbolic link on the way)."""
+        blog file, a symbolic link on the way or anywhere in the folder)."""
         started = time.perf_counter()
-        if self._blog is None:
+        if self._blog is None or self._linked:
             return None
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
