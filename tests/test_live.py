@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -263,3 +264,25 @@ def test_a_failed_publication_is_not_lost_to_the_followers(
     for handle in (leader.shared, follower.shared):
         handle.close()
 
+
+def test_a_post_coming_due_does_not_undo_a_newer_load(tmp_path: Path, clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A"),
+                                            "later.md": post("Later", "2026-01-02")})
+    library = Library(Options(root), clock)  # the clock is at 2026-01-01: Later waits
+    (root / "b.md").write_text(post("B", "2024-01-02"))
+    newer = library.loader.load().loaded
+    clock.advance(days=2)  # Later comes due
+    calls: list[None] = []
+
+    def racing() -> datetime:
+        """The clock, read while the library publishes the post come due; meanwhile
+        another request thread takes the leader's newer load."""
+        calls.append(None)
+        if len(calls) == 2:
+            library.replace(newer)
+        return clock()
+
+    library.clock = racing
+    library.snapshot()
+    library.clock = clock
+    assert titles(library) == ["Later", "B", "A"]
