@@ -151,6 +151,9 @@ class Loader:
         # Whether the last listing met a symbolic link (`update` cannot follow one);
         # unknown, so True, until this process lists the folder.
         self._linked = True
+        # The reads before the blog or an asset changed: every post is read again, and
+        # one that fails now (a save in progress) keeps its last good post from these.
+        self._previous: Mapping[str, FileState] = {}
         self._index = Index(options.cache, options.posts) if options.cache else None
 
     def load(self) -> Reload:
@@ -168,14 +171,15 @@ class Loader:
         listing_changed = listing.problems != self._listing_problems
         self._linked = bool(listing.links)
         self._listing_problems = listing.problems
-        before = self.catalog.files
+        before, previous = self.catalog.files, self._previous
+        self._previous = {}
         known = self._from_index() if not before else {}
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
         for rel, key in listing.posts.items():
             state = before.get(rel) or known.get(rel)
             if state is None or state.key != key:
-                stale.append((rel, key, state))
+                stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
                 changes[rel] = state
         changes.update(dict.fromkeys(set(before) - set(listing.posts)))
@@ -240,7 +244,7 @@ class Loader:
         blog, problems = load_blog(self.options, listing.assets)
         rebuilt = key != self._context_key
         if rebuilt:
-            self.catalog = Catalog()  # every post is read again
+            self._previous, self.catalog = self.catalog.files, Catalog()  # all read again
         self._blog, self._assets, self._ctx = (blog, tuple(problems)), listing.assets, None
         self._context_key = key
         return rebuilt

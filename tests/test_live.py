@@ -286,3 +286,20 @@ def test_a_post_coming_due_does_not_undo_a_newer_load(tmp_path: Path, clock: Fak
     library.snapshot()
     library.clock = clock
     assert titles(library) == ["Later", "B", "A"]
+
+
+@pytest.mark.parametrize("change", ["asset", "blog"])
+def test_a_broken_save_keeps_its_last_good_version_when_everything_is_read_again(
+        tmp_path: Path, clock: FakeClock, change: str) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A"), "b.md": post("B", "2024-01-02")})
+    library = Library(Options(root), clock)
+    (root / "a.md").write_text("---\ntitle: A, half writ")  # an editor's first step
+    library.refresh()
+    if change == "asset":  # e.g. an image dropped into the post being written
+        (root / "pic.png").write_bytes(b"\x89PNG")
+    else:
+        (root / "_blog.md").write_text("---\ntitle: Renamed\nlink: https://blog.example.org/\n---\n")
+    assert library.refresh().files_read == 2
+    assert titles(library) == ["B", "A"]
+    errors = [p.message for p in library.problems if p.path == "a.md"]
+    assert len(errors) == 1 and "last good version is still published" in errors[0]
