@@ -30,6 +30,7 @@ from feeds.loader import (
     Loader,
     LoaderState,
     Options,
+    Reload,
     ReloadStats,
     Update,
     system_clock,
@@ -39,8 +40,8 @@ from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
 from feeds.reading import AssetSizes
 
-__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Snapshot", "Update",
-           "publish", "system_clock"]
+__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "Snapshot",
+           "Update", "publish", "system_clock"]
 BODIES_KEPT = 4096  # rendered bodies kept per process
 log = logging.getLogger("feeds")
 
@@ -126,6 +127,7 @@ class Library:
         self.clock = clock
         self._bodies: OrderedDict[tuple[object, ...], Post] = OrderedDict()
         self._bodies_lock = threading.Lock()
+        self._swap = threading.Lock()  # `loaded` and `_snapshot` change together
         self.loader = Loader(options, clock)
         # Which published generation of a run folder this load is (`feeds.shared`);
         # None: a load of this process's own.
@@ -174,14 +176,20 @@ class Library:
     def replace(self, loaded: Loaded, snapshot: Snapshot | None = None) -> None:
         """Serve `loaded` from now on (a worker following the leader's load);
         `snapshot`: its `candidate`, when made already."""
-        self.loaded = loaded
-        self._snapshot = snapshot or self.candidate(loaded)
+        snapshot = snapshot or self.candidate(loaded)
+        with self._swap:
+            self.loaded, self._snapshot = loaded, snapshot
 
     def snapshot(self) -> Snapshot:
         """The published blog now; a scheduled post shows once its time has come."""
         current = self._snapshot
         if current.next_change is not None and self.clock() >= current.next_change:
-            current = self._snapshot = publish(self.loaded, self.clock(), self.full)
+            loaded = self.loaded
+            fresh = publish(loaded, self.clock(), self.full)
+            with self._swap:  # a newer load taken meanwhile (another thread) is newer still
+                if self.loaded is loaded:
+                    self._snapshot = fresh
+                current = self._snapshot
         return current
 
     def full(self, post: Post) -> Post:

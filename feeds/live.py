@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import FeedsError
-from feeds.library import Clock, Library, LoaderState, Options, Snapshot
+from feeds.library import Clock, Library, LoaderState, Options, Reload, Snapshot
 from feeds.shared import Shared
 
 log = logging.getLogger("feeds")
@@ -67,6 +67,9 @@ class Live:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._watcher: Watcher | None = None
+        # A reload read but not published (writing its record failed): the loader holds
+        # changes that no later update carries, so the next record must be whole.
+        self._unpublished = False
 
     def snapshot(self) -> Snapshot:
         """The current snapshot, following the leader's newest generation."""
@@ -153,16 +156,26 @@ class Live:
             if not reload.changed:
                 self.library.loaded = reload.loaded  # same content; keep its problems current
                 return
-            candidate = self.library.candidate(reload.loaded)
-            behind = self.library.generation != self.shared.generation()
-            whole = reload.rebuilt or behind  # no load the update could apply to
-            loaded_at = reload.loaded.loaded_at
+            self._publish(reload)
+
+    def _publish(self, reload: Reload) -> None:
+        """Publish a reload, then serve it (the caller holds the lock)."""
+        loader = self.library.loader
+        candidate = self.library.candidate(reload.loaded)
+        behind = self.library.generation != self.shared.generation()
+        whole = reload.rebuilt or behind or self._unpublished  # else no load to apply to
+        loaded_at = reload.loaded.loaded_at
+        try:
             generation = self.shared.publish(loader.export(loaded_at) if whole
                                              else reload.update())
-            self.library.replace(reload.loaded, candidate)
-            self.library.generation = generation
-            if not whole and self.shared.checkpoint_due(generation):
-                self.shared.checkpoint(generation, loader.export(loaded_at))
+        except BaseException:
+            self._unpublished = True
+            raise
+        self._unpublished = False
+        self.library.replace(reload.loaded, candidate)
+        self.library.generation = generation
+        if not whole and self.shared.checkpoint_due(generation):
+            self.shared.checkpoint(generation, loader.export(loaded_at))
 
     def _announce(self, published: Snapshot) -> Snapshot:
         """Tell `on_change` about a new version (a file change or a post coming due)."""
@@ -183,7 +196,9 @@ class Watcher:
     """
 
     def __init__(self, folder: Path, wake: Callable[[], None]) -> None:
-        self.folder = os.path.abspath(folder).rstrip(os.sep) + os.sep
+        # The real path: watchdog does not follow a link to the folder (it would watch
+        # the link itself and hear nothing), and names events by the path it watches.
+        self.folder = os.path.realpath(folder).rstrip(os.sep) + os.sep
         self.wake = wake
         self.observer: Any = None
         self._paths: set[str] | None = set()
@@ -193,7 +208,7 @@ class Watcher:
     def start(cls, folder: Path, wake: Callable[[], None]) -> Watcher:
         """A watcher with its observer running (none: the leader polls instead)."""
         watcher = cls(folder, wake)
-        watcher.observer = _watch(folder, watcher.event)
+        watcher.observer = _watch(Path(watcher.folder), watcher.event)
         return watcher
 
     def event(self, kind: str, is_directory: bool, *paths: str) -> None:

@@ -148,6 +148,12 @@ class Loader:
         self._ctx: Context | None = None
         self._assets: frozenset[str] = frozenset()
         self._listing_problems: tuple[Problem, ...] = ()
+        # Whether the last listing met a symbolic link (`update` cannot follow one);
+        # unknown, so True, until this process lists the folder.
+        self._linked = True
+        # The reads before the blog or an asset changed: every post is read again, and
+        # one that fails now (a save in progress) keeps its last good post from these.
+        self._previous: Mapping[str, FileState] = {}
         self._index = Index(options.cache, options.posts) if options.cache else None
 
     def load(self) -> Reload:
@@ -163,15 +169,17 @@ class Loader:
         listing = sources.list_files(root)
         rebuilt = self._context(listing)
         listing_changed = listing.problems != self._listing_problems
+        self._linked = bool(listing.links)
         self._listing_problems = listing.problems
-        before = self.catalog.files
+        before, previous = self.catalog.files, self._previous
+        self._previous = {}
         known = self._from_index() if not before else {}
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
         for rel, key in listing.posts.items():
             state = before.get(rel) or known.get(rel)
             if state is None or state.key != key:
-                stale.append((rel, key, state))
+                stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
                 changes[rel] = state
         changes.update(dict.fromkeys(set(before) - set(listing.posts)))
@@ -182,9 +190,9 @@ class Loader:
     def update(self, paths: Iterable[str]) -> Reload | None:
         """Only `paths` (relative to the posts folder) changed: read them, list nothing.
         None when only a full `load` can tell what changed (a folder, an asset, the
-        blog file, a symbolic link on the way)."""
+        blog file, a symbolic link on the way or anywhere in the folder)."""
         started = time.perf_counter()
-        if self._blog is None:
+        if self._blog is None or self._linked:
             return None
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
@@ -236,7 +244,7 @@ class Loader:
         blog, problems = load_blog(self.options, listing.assets)
         rebuilt = key != self._context_key
         if rebuilt:
-            self.catalog = Catalog()  # every post is read again
+            self._previous, self.catalog = self.catalog.files, Catalog()  # all read again
         self._blog, self._assets, self._ctx = (blog, tuple(problems)), listing.assets, None
         self._context_key = key
         return rebuilt

@@ -41,6 +41,9 @@ class Listing:
     assets: frozenset[str] = frozenset()
     asset_keys: Mapping[str, StatKey] = field(default_factory=dict)
     problems: tuple[Problem, ...] = field(default=())
+    # The symbolic links met: a change to a file reached through one is heard under
+    # the real file's name only, so only a new listing can tell what it changed.
+    links: tuple[str, ...] = ()
 
 
 def is_ignored(name: str) -> bool:
@@ -56,17 +59,19 @@ def list_files(root: Path) -> Listing:
     posts: dict[str, StatKey] = {}
     assets: dict[str, StatKey] = {}
     problems: list[Problem] = []
-    for rel, key in _walk(real_root, real_root, "", problems, set()):
+    links: list[str] = []
+    for rel, key in _walk(real_root, real_root, "", problems, set(), links=links):
         if _is_post_name(rel):
             posts[rel] = key
         else:
             assets[rel] = key
     return Listing(dict(sorted(posts.items())), frozenset(assets),
-                   dict(sorted(assets.items())), tuple(problems))
+                   dict(sorted(assets.items())), tuple(problems), tuple(links))
 
 
 def _walk(
-    root: Path, folder: Path, prefix: str, problems: list[Problem], seen: set[Path]
+    root: Path, folder: Path, prefix: str, problems: list[Problem], seen: set[Path],
+    *, links: list[str],
 ) -> Iterator[tuple[str, StatKey]]:
     seen.add(folder)
     try:
@@ -80,6 +85,7 @@ def _walk(
         rel = prefix + entry.name
         try:
             if entry.is_symlink():  # only a link can lead outside the folder
+                links.append(rel)
                 target = _inside(root, Path(entry.path), rel, problems)
                 if target is None:
                     continue
@@ -88,7 +94,7 @@ def _walk(
             if entry.is_dir():
                 folder_path = target or Path(entry.path)
                 if folder_path not in seen:
-                    yield from _walk(root, folder_path, rel + "/", problems, seen)
+                    yield from _walk(root, folder_path, rel + "/", problems, seen, links=links)
             elif entry.is_file():
                 stat = entry.stat()
                 yield rel, (stat.st_size, stat.st_mtime_ns, stat.st_ino)

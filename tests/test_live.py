@@ -3,6 +3,9 @@ good version; every worker follows the one leader's versions in order."""
 
 from __future__ import annotations
 
+import errno
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -195,3 +198,108 @@ def test_a_leader_with_a_load_of_its_own_publishes_it_whole(tmp_path: Path, cloc
     leader.reload({"c.md"})
     assert (folder / "000000000002.update").exists()
     leader.shared.close()
+
+
+@pytest.mark.parametrize("layout", ["file", "folder"])
+def test_a_change_reaches_the_posts_read_through_a_link(
+        tmp_path: Path, clock: FakeClock, layout: str) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A"), "sub/x.md": post("X")})
+    if layout == "file":  # l.md is a post of its own, read from a.md
+        (root / "l.md").symlink_to(root / "a.md")
+        changed = "a.md"
+    else:  # "alias" sorts first: the listing knows x.md only as alias/x.md
+        (root / "alias").symlink_to(root / "sub")
+        changed = "sub/x.md"
+    loader = Library(Options(root), clock).loader
+    (root / changed).write_text(post("Edited", "2024-01-02"))
+    reload = loader.update([changed]) or loader.load()  # the events name the real file
+    fresh = Library(Options(root), clock).loaded
+    assert [(p.path, p.title) for p in reload.loaded.posts] == \
+        [(p.path, p.title) for p in fresh.posts]
+    assert reload.loaded.problems == fresh.problems
+
+
+def test_the_watcher_hears_a_posts_folder_given_through_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "posts").symlink_to(real)  # e.g. a deployment's current/ link
+    watcher = Watcher.start(tmp_path / "posts", lambda: None)
+    try:
+        assert watcher.observer is not None
+        (real / "a.md").write_text(post("A"))
+        heard: set[str] = set()
+        deadline = time.monotonic() + 2
+        while "a.md" not in heard and time.monotonic() < deadline:
+            time.sleep(0.05)
+            heard |= watcher.take() or {"(listing)"}
+        assert "a.md" in heard
+    finally:
+        watcher.stop()
+
+
+def test_a_failed_publication_is_not_lost_to_the_followers(
+        tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A")})
+    folder = tmp_path / "run"
+    base = Library(Options(root), clock)
+    base.generation = 0  # as `feeds serve` forks its workers from one load
+    leader = Live(base, Shared(folder))
+    follower = Live(Library(Options(root), clock), Shared(folder))
+    follower.library.generation = 0
+    assert leader.shared.try_lead()
+    write = leader.shared._write
+
+    def disk_full(generation: int, record: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(leader.shared, "_write", disk_full)
+    (root / "b.md").write_text(post("B", "2024-01-02"))
+    with pytest.raises(OSError):
+        leader.reload({"b.md"})
+    monkeypatch.setattr(leader.shared, "_write", write)
+    (root / "c.md").write_text(post("C", "2024-01-03"))
+    leader.reload({"c.md"})
+    assert follower.snapshot().version == leader.snapshot().version
+    assert titles(follower.library) == titles(leader.library) == ["C", "B", "A"]
+    for handle in (leader.shared, follower.shared):
+        handle.close()
+
+
+def test_a_post_coming_due_does_not_undo_a_newer_load(tmp_path: Path, clock: FakeClock) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A"),
+                                            "later.md": post("Later", "2026-01-02")})
+    library = Library(Options(root), clock)  # the clock is at 2026-01-01: Later waits
+    (root / "b.md").write_text(post("B", "2024-01-02"))
+    newer = library.loader.load().loaded
+    clock.advance(days=2)  # Later comes due
+    calls: list[None] = []
+
+    def racing() -> datetime:
+        """The clock, read while the library publishes the post come due; meanwhile
+        another request thread takes the leader's newer load."""
+        calls.append(None)
+        if len(calls) == 2:
+            library.replace(newer)
+        return clock()
+
+    library.clock = racing
+    library.snapshot()
+    library.clock = clock
+    assert titles(library) == ["Later", "B", "A"]
+
+
+@pytest.mark.parametrize("change", ["asset", "blog"])
+def test_a_broken_save_keeps_its_last_good_version_when_everything_is_read_again(
+        tmp_path: Path, clock: FakeClock, change: str) -> None:
+    root = write_posts(tmp_path / "posts", {"a.md": post("A"), "b.md": post("B", "2024-01-02")})
+    library = Library(Options(root), clock)
+    (root / "a.md").write_text("---\ntitle: A, half writ")  # an editor's first step
+    library.refresh()
+    if change == "asset":  # e.g. an image dropped into the post being written
+        (root / "pic.png").write_bytes(b"\x89PNG")
+    else:
+        (root / "_blog.md").write_text("---\ntitle: Renamed\nlink: https://blog.example.org/\n---\n")
+    assert library.refresh().files_read == 2
+    assert titles(library) == ["B", "A"]
+    errors = [p.message for p in library.problems if p.path == "a.md"]
+    assert len(errors) == 1 and "last good version is still published" in errors[0]
