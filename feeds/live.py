@@ -82,12 +82,15 @@ class Live:
         with self._lock:
             if generation == self.library.generation:
                 return
-            try:
-                records = self.shared.since(self.library.generation, generation)
-            except _UNREADABLE as exc:  # a newer one replaced it: next time
-                log.debug("generation %s not readable yet: %s", generation, exc)
+            for attempt in (1, 2):  # once more at once: a record may have been pruned
+                try:
+                    records = self.shared.since(self.library.generation, generation)
+                except _UNREADABLE as exc:
+                    log.debug("generation %s not readable (%s), attempt %d", generation, exc,
+                              attempt)
+                    continue
+                self.library.follow(records, generation)
                 return
-            self.library.follow(records, generation)
 
     def start(self) -> None:
         """Start the background thread (once per process, after any fork)."""

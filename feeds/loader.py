@@ -178,7 +178,7 @@ class Loader:
         changes: dict[str, FileState | None] = {}
         for rel, key in listing.posts.items():
             state = before.get(rel) or known.get(rel)
-            if state is None or state.key != key:
+            if state is None or state.key != key or state.racy:
                 stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
                 changes[rel] = state
@@ -201,7 +201,8 @@ class Loader:
             if seen.scan:
                 return None
             before = self.catalog.files.get(rel)
-            if seen.key is not None and (before is None or before.key != seen.key):
+            if seen.key is not None and (before is None or before.key != seen.key
+                                         or before.racy):
                 stale.append((rel, seen.key, before))
             elif seen.post and seen.key is None and before is not None:
                 changes[rel] = None
@@ -212,17 +213,27 @@ class Loader:
                 changes: dict[str, FileState | None], rebuilt: bool) -> Reload:
         """Read the stale files, apply every change, and say what came of it."""
         fresh = read_many(Job(self.options.posts, self.context(), self.options.lazy), stale)
-        read = {rel: state for (rel, _, _), (state, _) in zip(stale, fresh, strict=True)}
+        read = {rel: state for (rel, _, _), (state, _) in zip(stale, fresh, strict=True)
+                if not self._unchanged(rel, state)}
         if self._index is not None and read:
             self._index.store(self._fingerprint(), [
                 (rel, state.key, state, blob)
-                for (rel, _, _), (state, blob) in zip(stale, fresh, strict=True)])
+                for (rel, _, _), (state, blob) in zip(stale, fresh, strict=True) if rel in read])
         changes.update(read)
         self.catalog.apply(changes)
         loaded = self.assemble(self.clock())
         errors = sum(p.severity is Severity.ERROR for p in loaded.problems)
-        return Reload(loaded, ReloadStats(len(read), errors, time.perf_counter() - started),
+        return Reload(loaded, ReloadStats(len(stale), errors, time.perf_counter() - started),
                       changes, rebuilt, self._listing_problems)
+
+    def _unchanged(self, rel: str, state: FileState) -> bool:
+        """A file read again (its last read was racy) that gave what the catalog holds:
+        no change to publish."""
+        held = self.catalog.files.get(rel)
+        return held is not None and held.key == state.key and held.racy == state.racy and \
+            held.problems == state.problems and \
+            (held.post.digest if held.post else None) == (state.post.digest if state.post
+                                                          else None)
 
     def assemble(self, loaded_at: datetime) -> Loaded:
         """The load that the catalog and the blog make now."""

@@ -13,6 +13,7 @@ import logging
 import os
 import pickle
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -26,6 +27,9 @@ from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
 
 log = logging.getLogger("feeds")
 PARALLEL_FROM = 400  # files: fewer are read faster than a pool starts
+# How close to its modification time a read may miss a second write of the same size
+# (file systems with coarse clocks tick up to every 2 s; FAT does).
+RACY_NS = 2_000_000_000
 _CHUNK = 250
 
 
@@ -36,6 +40,9 @@ class FileState:
     key: sources.StatKey
     post: Post | None
     problems: tuple[Problem, ...]
+    # Read within RACY_NS of its modification: a second write in the same tick of a
+    # coarse clock would leave the key as it is, so the next look reads it again.
+    racy: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,14 @@ def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None)
         log.exception("unexpected error reading %s", rel)
         return failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
     digest = hashlib.sha256(repr((post, key)).encode()).hexdigest()[:20]
-    return FileState(key, replace(post, source=key, digest=digest), tuple(warnings))
+    return FileState(key, replace(post, source=key, digest=digest), tuple(warnings),
+                     racy(key))
+
+
+def racy(key: sources.StatKey) -> bool:
+    """Whether a file with this key was modified so recently that it may change again
+    without its key changing."""
+    return time.time_ns() - key[1] < RACY_NS
 
 
 def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | None]]
@@ -116,4 +130,4 @@ def failed(before: FileState | None, key: sources.StatKey, exc: PostError) -> Fi
     kept = before.post if before is not None else None
     note = " (its last good version is still published)" if kept else ""
     return FileState(key, kept, (Problem(exc.path, exc.line, Severity.ERROR,
-                                         exc.message + note),))
+                                         exc.message + note),), racy(key))

@@ -104,6 +104,9 @@ class Shared:
 
     def _write(self, generation: int, record: Record) -> None:
         kind = "full" if isinstance(record, LoaderState) else "update"
+        if generation > self.generation():  # a leader that died before counting it left it
+            other = "update" if kind == "full" else "full"
+            (self.folder / f"{generation:012d}.{other}").unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".", delete=False) as handle:
             pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, self.folder / f"{generation:012d}.{kind}")

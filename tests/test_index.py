@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from conftest import FakeClock, write_posts
+from conftest import FakeClock, age, write_posts
 
 from feeds.library import Library, Options
 from feeds.reading import PARALLEL_FROM
@@ -14,9 +14,9 @@ COUNT = PARALLEL_FROM + 50  # enough to be read on every core, through the pool
 
 
 def blog(tmp_path: Path) -> Path:
-    return write_posts(tmp_path / "posts", {
+    return age(write_posts(tmp_path / "posts", {
         f"p{i:04d}.md": f"---\ntitle: Post {i}\ndate: 2024-01-01T00:{i % 60:02d}:00Z\n"
-                        f"tags: [t{i % 7}]\n---\nBody {i}.\n" for i in range(COUNT)})
+                        f"tags: [t{i % 7}]\n---\nBody {i}.\n" for i in range(COUNT)}))
 
 
 def test_a_restart_reads_nothing_unchanged_and_a_change_only(tmp_path: Path,
