@@ -238,6 +238,25 @@ class Site:
                 hashlib.sha256(digests.encode()).hexdigest()[:20]
         return None
 
+    def shown(self, path: str) -> tuple[Post, ...]:
+        """The posts whose bodies the document at `path` may show, found without
+        rendering any: an export renders documents that share posts together."""
+        parts, snapshot = path.split("/"), self.snapshot
+        if path == "":
+            return snapshot.posts[:pages.HOME_LIMIT]
+        if len(parts) == 1:
+            return self._blog_channel().posts if path in _BY_NAME else ()
+        if len(parts) == 3 and parts[0] == "posts" and parts[1] in snapshot.by_slug:
+            return (snapshot.by_slug[parts[1]],)
+        channel: Channel | None = None
+        if len(parts) == 3 and parts[0] in ("tags", "authors"):
+            channel = self._topic(parts[0], parts[1], fit=False)
+        elif len(parts) == 3 and parts[0] == "archive" and parts[1].isascii() \
+                and parts[1].isdigit():
+            channel = archive_channel(snapshot.blog, snapshot.posts, self.kept(),
+                                      int(parts[1]))
+        return channel.posts if channel is not None else ()
+
     def channels(self) -> list[Channel]:
         """The blog's channel, then each tag's and each author's (titles and places)."""
         found = [self._blog_channel()]
