@@ -160,7 +160,7 @@ def _write_if_changed(path: Path, body: bytes) -> bool:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(temporary, "wb") as handle:
         handle.write(body)
-    os.chmod(temporary, 0o644)
+        os.fchmod(handle.fileno(), 0o644)
     os.replace(temporary, path)
     return True
 

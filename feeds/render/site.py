@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from importlib import resources
 from urllib.parse import unquote
 
@@ -63,16 +64,20 @@ class Document:
 
     body: bytes
     content_type: str
-    etag: str
     last_modified: datetime | None
     kind: str
 
     @classmethod
     def of(cls, body: bytes, content_type: str, last_modified: datetime | None,
            kind: str) -> Document:
-        """A document with its strong ETag taken from the bytes."""
-        etag = hashlib.sha256(body).hexdigest()[:32]
-        return cls(body, content_type, etag, last_modified, kind)
+        """A document of these bytes."""
+        return cls(body, content_type, last_modified, kind)
+
+    @cached_property
+    def etag(self) -> str:
+        """The strong ETag, taken from the bytes when first asked for (an export never
+        asks: hashing every page it writes cost as much as writing them)."""
+        return hashlib.sha256(self.body).hexdigest()[:32]
 
 
 class Site:
