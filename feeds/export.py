@@ -23,6 +23,7 @@ from feeds.render.site import Site
 MANIFEST = ".feeds-build.json"
 PARALLEL_FROM = 2000  # addresses: fewer are written faster than processes start
 _CHUNK = 500
+_MOST = 4 * _CHUNK  # a larger group is cut: one process would render most of the blog
 Progress = Callable[[Iterator[int], int], Iterator[int]]
 
 
@@ -35,19 +36,18 @@ class BuildStats:
     removed: int
 
 
-# The library of the build in progress and the keys of the last build's documents,
-# for the processes forked to render it.
-_LIBRARY: Library | None = None
+# The site of the build in progress and the keys of the last build's documents, for
+# the processes forked to render it: they start from the bodies the parent rendered.
+_SITE: Site | None = None
 _BEFORE: dict[str, str] = {}
 
 
 def export(library: Library, out: Path, progress: Progress | None = None) -> BuildStats:
     """Write every address of the current snapshot under `out`."""
-    global _LIBRARY, _BEFORE
-    _LIBRARY, _BEFORE = library, _read_manifest(out)
+    global _SITE, _BEFORE
+    _SITE, _BEFORE = Site(library.snapshot(), keep=False), _read_manifest(out)
     _FOLDERS.clear()  # folders may have gone since an earlier export in this process
-    addresses = list(Site(library.snapshot(), keep=False).addresses())
-    chunks = [addresses[i:i + _CHUNK] for i in range(0, len(addresses), _CHUNK)]
+    chunks = plan(_SITE, list(_SITE.addresses()))
     results = _render_chunks(chunks, out)
     steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
     files: dict[str, str] = {}
@@ -65,6 +65,47 @@ def export(library: Library, out: Path, progress: Progress | None = None) -> Bui
     return BuildStats(len(files), written, _remove_stale(out, files))
 
 
+def plan(site: Site, addresses: list[str]) -> list[list[str]]:
+    """The addresses in chunks, as processes take them. Documents that show the same
+    post go in one chunk with the post's page, so its body is rendered once in the
+    build (a process keeps more bodies than a chunk shows) rather than once in each
+    process that needs it; only a group larger than `_MOST` is cut."""
+    chunks: list[list[str]] = []
+    for group in _groups(site, addresses):
+        if chunks and len(chunks[-1]) + len(group) <= _CHUNK:
+            chunks[-1].extend(group)
+        else:
+            chunks.extend(group[i:i + _MOST] for i in range(0, len(group), _MOST))
+    return chunks
+
+
+def _groups(site: Site, addresses: list[str]) -> list[list[str]]:
+    """The addresses grouped by the posts their documents share (every document of a
+    folder together), in the order they are listed."""
+    parent: dict[str, str] = {}  # folder -> another folder of its group (union-find)
+    first: dict[str, str] = {}  # post -> the first folder that shows it
+    for address in addresses:
+        folder = _folder(address)
+        parent.setdefault(folder, folder)
+        for post in site.shown(address):
+            parent[_root(parent, first.setdefault(post.slug, folder))] = _root(parent, folder)
+    members: dict[str, list[str]] = {}
+    for address in addresses:
+        members.setdefault(_root(parent, _folder(address)), []).append(address)
+    return list(members.values())
+
+
+def _folder(address: str) -> str:
+    return address[:address.rfind("/") + 1]
+
+
+def _root(parent: dict[str, str], item: str) -> str:
+    while parent[item] != item:
+        parent[item] = parent[parent[item]]  # halve the path for the next look-up
+        item = parent[item]
+    return item
+
+
 def _render_chunks(chunks: list[list[str]], out: Path) -> Iterator[tuple[dict[str, str], int]]:
     cores = min(os.cpu_count() or 1, 8)
     if sum(map(len, chunks)) < PARALLEL_FROM or cores < 2:
@@ -78,8 +119,8 @@ def _render_chunk(addresses: list[str], out: Path) -> tuple[dict[str, str], int]
     """Render and write some addresses; the files they made (with the keys of their
     documents) and how many changed. A post's or archive page whose key is the last
     build's is not rendered again."""
-    assert _LIBRARY is not None
-    site = Site(_LIBRARY.snapshot(), keep=False)
+    site = _SITE
+    assert site is not None
     names: dict[str, str] = {}
     written = 0
     for address in addresses:
@@ -119,7 +160,7 @@ def _write_if_changed(path: Path, body: bytes) -> bool:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(temporary, "wb") as handle:
         handle.write(body)
-    os.chmod(temporary, 0o644)
+        os.fchmod(handle.fileno(), 0o644)
     os.replace(temporary, path)
     return True
 

@@ -181,3 +181,37 @@ def test_a_rebuild_renders_only_pages_whose_post_changed(
         assert (tmp_path / "out" / file_for(address)).read_bytes() == \
             site.document(address).body, address
     assert stats.written > 0
+
+
+def test_each_body_is_rendered_once_per_build_on_every_core(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents that share posts are rendered by one process, with the posts' pages:
+    a body is read and rendered once, not once in every process that needs it."""
+    from conftest import write_posts
+
+    from feeds import export as exporter
+
+    blog = ("---\ntitle: Many\nlink: https://many.example.org/\nfeed_limit: 7\n"
+            "archive_size: 5\n---\nMany posts.\n")
+    posts = write_posts(tmp_path / "posts", {
+        f"{n:03}.md": f"---\ntitle: Post {n}\ndate: 2024-01-01T00:{n // 60:02}:{n % 60:02}Z\n"
+                      f"tags: [t{n % 4}, all]\n---\nBody {n}.\n" for n in range(120)}, blog)
+    log = tmp_path / "rendered.log"
+    real = Library._render
+
+    def logged(self: Library, post):  # type: ignore[no-untyped-def]
+        with open(log, "a") as handle:  # appended to by every process of the pool
+            handle.write(post.path + "\n")
+        return real(self, post)
+
+    monkeypatch.setattr(Library, "_render", logged)
+    monkeypatch.setattr(exporter, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(exporter, "_CHUNK", 20)
+    exporter.export(Library(Options(posts, BASE, cache=tmp_path / "cache", lazy=True)),
+                    tmp_path / "out")
+    rendered = log.read_text().split()
+    assert sorted(rendered) == sorted(f"{n:03}.md" for n in range(120))
+    site = Site(Library(Options(posts, BASE, cache=tmp_path / "cache2")).snapshot())
+    for address in site.addresses():
+        assert (tmp_path / "out" / file_for(address)).read_bytes() == \
+            site.document(address).body, address

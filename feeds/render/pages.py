@@ -50,9 +50,14 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship in the package and CODE_DIGEST was taken from them at
+        # start: checking their files on every page (three stats) only cost time.
+        auto_reload=False,
     )
+    # A page slugs each of its post's tags; the same few tags come back page after page.
     env.filters.update(rfc3339=rfc3339, day=_day, size=_size,
-                       urlquote=lambda text: quote(str(text), safe=""), slug=slugify)
+                       urlquote=lambda text: quote(str(text), safe=""),
+                       slug=lru_cache(maxsize=4096)(slugify))
     return env
 
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from importlib import resources
 from urllib.parse import unquote
 
@@ -63,16 +64,20 @@ class Document:
 
     body: bytes
     content_type: str
-    etag: str
     last_modified: datetime | None
     kind: str
 
     @classmethod
     def of(cls, body: bytes, content_type: str, last_modified: datetime | None,
            kind: str) -> Document:
-        """A document with its strong ETag taken from the bytes."""
-        etag = hashlib.sha256(body).hexdigest()[:32]
-        return cls(body, content_type, etag, last_modified, kind)
+        """A document of these bytes."""
+        return cls(body, content_type, last_modified, kind)
+
+    @cached_property
+    def etag(self) -> str:
+        """The strong ETag, taken from the bytes when first asked for (an export never
+        asks: hashing every page it writes cost as much as writing them)."""
+        return hashlib.sha256(self.body).hexdigest()[:32]
 
 
 class Site:
@@ -236,6 +241,25 @@ class Site:
             return f"{base}:{parts[2]}:{channel.paging}:" + \
                 hashlib.sha256(digests.encode()).hexdigest()[:20]
         return None
+
+    def shown(self, path: str) -> tuple[Post, ...]:
+        """The posts whose bodies the document at `path` may show, found without
+        rendering any: an export renders documents that share posts together."""
+        parts, snapshot = path.split("/"), self.snapshot
+        if path == "":
+            return snapshot.posts[:pages.HOME_LIMIT]
+        if len(parts) == 1:
+            return self._blog_channel().posts if path in _BY_NAME else ()
+        if len(parts) == 3 and parts[0] == "posts" and parts[1] in snapshot.by_slug:
+            return (snapshot.by_slug[parts[1]],)
+        channel: Channel | None = None
+        if len(parts) == 3 and parts[0] in ("tags", "authors"):
+            channel = self._topic(parts[0], parts[1], fit=False)
+        elif len(parts) == 3 and parts[0] == "archive" and parts[1].isascii() \
+                and parts[1].isdigit():
+            channel = archive_channel(snapshot.blog, snapshot.posts, self.kept(),
+                                      int(parts[1]))
+        return channel.posts if channel is not None else ()
 
     def channels(self) -> list[Channel]:
         """The blog's channel, then each tag's and each author's (titles and places)."""
