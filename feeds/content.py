@@ -107,9 +107,14 @@ def _absolutiser(place: Place) -> Callable[[str, str, str], str | None]:
     return rewrite
 
 
+_ABSOLUTE = ("http://", "https://")
+
+
 def absolute_url(value: str, place: Place) -> str | None:
     """A URL from a body made absolute: assets to /files/, the rest against the page."""
     value = value.strip()
+    if value[:8].lower().startswith(_ABSOLUTE) and value.isascii() and "[" not in value:
+        return value  # the common case, which urlsplit would pass (ASCII, no IPv6 host)
     try:
         parts = urlsplit(value)
     except ValueError:

@@ -206,7 +206,7 @@ def read_post(root: Path, rel: str, limits: Limits | None = None,
     try:
         with _open_inside(root, rel, private) as handle:
             stat = os.fstat(handle.fileno())
-            data = _read_limited(handle, rel, (limits or Limits()).file_bytes)
+            data = _read_limited(handle, rel, (limits or Limits()).file_bytes, stat.st_size)
     except OSError as exc:
         raise PostError(rel, None, _os_reason(exc)) from exc
     text = decode(data, rel)
@@ -238,8 +238,12 @@ def _open_inside(root: Path, rel: str, private: bool = False) -> BinaryIO:
     return open(root / rel, "rb")
 
 
-def _read_limited(handle: BinaryIO, rel: str, max_bytes: int) -> bytes:
-    data = handle.read(max_bytes + 1)
+def _read_limited(handle: BinaryIO, rel: str, max_bytes: int, size: int) -> bytes:
+    """The file's bytes, at most `max_bytes`; `size` (from fstat) sizes the first read: a
+    read of `max_bytes` would allocate megabytes for every small post."""
+    data = handle.read(min(size, max_bytes) + 1)
+    if len(data) > size:  # it grew since: the rest, still within the limit
+        data += handle.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise PostError(rel, None, f"file is larger than the limit of {max_bytes} bytes")
     return data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from feeds.content import Place, first_paragraph_text, render_body
+from feeds.content import Place, absolute_url, first_paragraph_text, render_body
 
 PLACE = Place(
     folder="notes",
@@ -104,3 +104,16 @@ def test_first_paragraph_text() -> None:
     assert first_paragraph_text(md("## Head\n\nHello **bold** & <i>it</i>.\n\nNext")) == \
         "Hello bold & it."
     assert first_paragraph_text("") == ""
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("HTTP://Example.org/a?b#c", "HTTP://Example.org/a?b#c"),  # the fast path
+    ("http://[::1", None),  # not a URL: urlsplit says so
+    ("https://ex\uff0fample.org/", None),  # a host that NFKC turns into a path
+    ("  https://example.org/x  ", "https://example.org/x"),
+])
+def test_absolute_links_are_kept_as_they_are_unless_they_are_no_urls(
+        value: str, expected: str | None) -> None:
+    place = Place("", "https://blog.example.org/posts/a/", "https://blog.example.org/files/",
+                  frozenset())
+    assert absolute_url(value, place) == expected

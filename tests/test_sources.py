@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,3 +152,12 @@ def test_size_limits_are_configurable(tmp_path: Path) -> None:
     with pytest.raises(PostError, match="front matter is larger than the limit of 256 bytes"):
         sources.read_post(tmp_path, "fm.md", sources.Limits(front_matter_bytes=256))
     assert sources.read_post(tmp_path, "fm.md").meta["title"] == "x" * 600
+
+
+def test_a_file_that_grows_while_read_is_read_whole_within_the_limit() -> None:
+
+
+    # fstat said 10 bytes; the file has grown to 30 since: all 30 are read
+    assert sources._read_limited(io.BytesIO(b"x" * 30), "a.md", 50, 10) == b"x" * 30
+    with pytest.raises(PostError, match="larger than the limit of 50 bytes"):
+        sources._read_limited(io.BytesIO(b"x" * 100), "a.md", 50, 10)
