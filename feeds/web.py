@@ -80,10 +80,16 @@ def cache_control(document: Document, seconds: int) -> str:
 class State:
     """This process's live blog and the prepared documents of its current version."""
 
-    def __init__(self, live: Live) -> None:
+    def __init__(self, live: Live, site: Site | None = None) -> None:
+        """`site`: documents rendered already (by the server before forking), used when
+        they are of the current version."""
         self.live = live
         self.renders = 0
-        self._served = Served(self._site(live.snapshot()))
+        snapshot = live.snapshot()
+        if site is None or site.snapshot.version != snapshot.version:
+            site = self._site(snapshot)
+        site.on_render = self._count
+        self._served = Served(site)
         self._lock = threading.Lock()
 
     def _site(self, snapshot: Snapshot) -> Site:
@@ -106,14 +112,27 @@ class State:
         return self.served().prepared(path)
 
 
+# What `feeds serve` renders before forking its workers: every worker starts with them.
+AHEAD = ("rss.xml", "atom.xml", "feed.json", "")
+
+
+def render_ahead(library: Library) -> Site:
+    """The subscription feeds and the home page of the library's current version."""
+    site = Site(library.snapshot())
+    for path in AHEAD:
+        site.document(path)
+    return site
+
+
 def create_app(options: Options | None = None, clock: Clock = system_clock,
-               shared: Shared | None = None, start: bool = True,
-               library: Library | None = None) -> Flask:
+               shared: Shared | None = None, start: bool = True, *,
+               library: Library | None = None, site: Site | None = None) -> Flask:
     """The feeds WSGI app for a posts folder (FEEDS_POSTS, FEEDS_BASE_URL by default).
 
     With `start`, this process watches the posts folder at once; `feeds serve`
     passes False and starts watching in each worker after the fork. A `library`
-    loaded already (by the server, before forking its workers) is used as it is.
+    loaded already (by the server, before forking its workers) is used as it is,
+    and so is a `site` it rendered (`render_ahead`).
     """
     options = options or Options.from_environ(fallback_url="http://127.0.0.1:5000/",
                                               lazy=True)
@@ -123,7 +142,7 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
     if library is None:
         library = join(options, clock, shared)  # a published load is reused
     live = Live(library, shared, on_change=_notifier())
-    state = State(live)
+    state = State(live, site)
     app = Flask(__name__, static_folder=None)
     app.extensions["feeds"] = state
     _routes(app, state)

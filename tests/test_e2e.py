@@ -207,3 +207,16 @@ def test_healthz_names_no_files(server: Server) -> None:
 def test_the_request_host_never_reaches_a_document(server: Server) -> None:
     _, _, body = server.get("/rss.xml", {"Host": "evil.example", "X-Forwarded-Host": "evil"})
     assert b"evil" not in body
+
+
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_workers_start_with_the_feeds_rendered(tmp_path: Path, serve, kind: str) -> None:  # type: ignore[no-untyped-def]
+    posts = tmp_path / "posts"
+    shutil.copytree(SAMPLE, posts)
+    server = serve(posts, BASE, server=kind)
+    for path in ("/rss.xml", "/atom.xml", "/feed.json", "/") * 6:  # over both workers
+        assert server.get(path)[0] == 200
+    renders = {line for _ in range(12) for line in server.get("/healthz")[2].decode().split("\n")
+               if line.startswith(("renders", "worker"))}
+    assert {line for line in renders if line.startswith("renders")} == {"renders: 0"}
+    assert len([line for line in renders if line.startswith("worker")]) == 2

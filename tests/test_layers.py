@@ -35,7 +35,7 @@ ALLOWED = {
     "feeds.delivery": {"feeds.errors", "feeds.render.site"},
     "feeds.web": {"feeds.errors", "feeds.library", "feeds.render", "feeds.delivery",
                   "feeds.live", "feeds.shared", "feeds.websub", "feeds.normalize.media"},
-    "feeds.server": {"feeds.library", "feeds.shared", "feeds.web"},
+    "feeds.server": {"feeds.library", "feeds.shared", "feeds.web", "feeds.render.site"},
     "feeds.export": {"feeds.delivery", "feeds.library", "feeds.render.site"},
     "feeds.cli": {"feeds.errors", "feeds.library", "feeds.loader", "feeds.server", "feeds.export",
                   "feeds.model", "feeds.normalize", "feeds.sources", "feeds.index"},
