@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 # Characters XML 1.0 forbids; no document may contain them (SPEC §5.2).
 _XML_ILLEGAL = re.compile(
@@ -30,6 +31,7 @@ def clean_line(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=8192)  # tags repeat across thousands of posts
 def slugify(text: str) -> str:
     """Lower-case words joined by hyphens; empty when nothing is left.
 
