@@ -20,8 +20,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
 from feeds.library import Library, Options
 from feeds.render.site import Site
 from feeds.shared import Shared
@@ -111,21 +109,22 @@ def _granian(options: Options, shared: Shared, host: str, port: int, workers: in
             respawn_failed_workers=True).serve()
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """gunicorn with its settings given in code, not read from argv or files."""
+def _gunicorn_application(app: Any, settings: dict[str, Any]) -> Any:
+    """gunicorn with its settings given in code, not read from argv or files (gunicorn
+    is imported only when it is asked for: every start of the default server pays
+    for what it imports)."""
+    from gunicorn.app.base import BaseApplication  # noqa: PLC0415
 
-    def __init__(self, app: Any, settings: dict[str, Any]) -> None:
-        self.application = app
-        self.settings = settings
-        super().__init__()
+    class Application(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in settings.items():
+                if key in self.cfg.settings:  # older gunicorns lack some settings
+                    self.cfg.set(key, value)
 
-    def load_config(self) -> None:
-        for key, value in self.settings.items():
-            if key in self.cfg.settings:  # older gunicorns lack some settings
-                self.cfg.set(key, value)
+        def load(self) -> Any:
+            return app
 
-    def load(self) -> Any:
-        return self.application
+    return Application()
 
 
 def _start_worker(library: Library, state: State) -> None:
@@ -154,4 +153,4 @@ def _gunicorn(options: Options, shared: Shared, host: str, port: int,  # noqa: P
         "post_fork": lambda _server, _worker: _start_worker(library, state),
         "worker_exit": lambda _server, _worker: state.live.stop(),
     }
-    _Gunicorn(app, settings).run()
+    _gunicorn_application(app, settings).run()
