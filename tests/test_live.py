@@ -154,17 +154,24 @@ def test_the_watcher_gathers_paths_and_asks_for_a_listing_when_lost(tmp_path: Pa
     assert watcher.take() is None
 
 
+def forked_pair(root: Path, folder: Path, clock: FakeClock) -> tuple[Live, Live]:
+    """A leader and a follower that start from the same load, as `feeds serve` forks
+    its workers from one."""
+    lives = []
+    for _ in range(2):
+        library = Library(Options(root), clock)
+        library.generation = 0
+        lives.append(Live(library, Shared(folder)))
+    assert lives[0].shared.try_lead()
+    return lives[0], lives[1]
+
+
 def test_followers_apply_updates_and_start_late_from_a_full_record(
         tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shared_module, "FULL_EVERY", 3)
     root = write_posts(tmp_path / "posts", {"a.md": post("A")})
     folder = tmp_path / "run"
-    base = Library(Options(root), clock)
-    base.generation = 0  # as `feeds serve` forks its workers from one load
-    leader = Live(base, Shared(folder))
-    follower = Live(Library(Options(root), clock), Shared(folder))
-    follower.library.generation = 0
-    assert leader.shared.try_lead()
+    leader, follower = forked_pair(root, folder, clock)
     read: list[str] = []
     reader = follower.shared._read
     monkeypatch.setattr(follower.shared, "_read", lambda g, kind: read.append(kind) or
@@ -243,12 +250,7 @@ def test_a_failed_publication_is_not_lost_to_the_followers(
         tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write_posts(tmp_path / "posts", {"a.md": post("A")})
     folder = tmp_path / "run"
-    base = Library(Options(root), clock)
-    base.generation = 0  # as `feeds serve` forks its workers from one load
-    leader = Live(base, Shared(folder))
-    follower = Live(Library(Options(root), clock), Shared(folder))
-    follower.library.generation = 0
-    assert leader.shared.try_lead()
+    leader, follower = forked_pair(root, folder, clock)
     write = leader.shared._write
 
     def disk_full(generation: int, record: object) -> None:
