@@ -18,6 +18,7 @@ from operator import itemgetter
 
 from feeds.errors import Problem, Severity
 from feeds.model import Post
+from feeds.postlist import PostList
 from feeds.reading import FileState
 
 WEIGHT_MODULUS = 1 << 128
@@ -62,9 +63,9 @@ class Catalog:
 
     # ---- what follows from the files
 
-    def posts(self) -> tuple[Post, ...]:
+    def posts(self) -> PostList:
         """The accepted posts that are not drafts, newest first (then by id)."""
-        return tuple(map(_post_of, self._order))
+        return self._posts
 
     def drafts(self) -> tuple[Post, ...]:
         """The accepted drafts, newest first."""
@@ -147,6 +148,7 @@ class Catalog:
     def _reclaim(self) -> None:
         """Every claim anew, files in path order: a later file loses a taken slug or id."""
         self._order: list[_Entry] = []
+        self._posts = PostList((), weight)
         self._drafts: dict[str, Post] = {}
         self._rejected: dict[str, Problem] = {}
         self._about: dict[str, str] = {}
@@ -166,6 +168,7 @@ class Catalog:
             if not taken:
                 self._publish(path, post, sort=False)
         self._order.sort()
+        self._posts = PostList.of(map(_post_of, self._order), weight)
 
     def _reject(self, path: str, post: Post, key: Claim, holder: str) -> None:
         kind, value = key
@@ -181,7 +184,9 @@ class Catalog:
             return
         entry = (*_sort_key(post), path, post)
         if sort:
-            bisect.insort(self._order, entry)
+            at = bisect.bisect_left(self._order, entry)
+            self._order.insert(at, entry)
+            self._posts = self._posts.insert(at, post)
         else:
             self._order.append(entry)
         self._total = (self._total + weight(post)) % WEIGHT_MODULUS
@@ -199,6 +204,7 @@ class Catalog:
         at = bisect.bisect_left(self._order, entry)
         if at < len(self._order) and self._order[at][2] == path:
             del self._order[at]
+            self._posts = self._posts.remove(at)
             self._total = (self._total - weight(post)) % WEIGHT_MODULUS
 
 

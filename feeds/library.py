@@ -9,6 +9,7 @@ added or edited, a scheduled post coming due).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import threading
@@ -21,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from feeds import sources
-from feeds.catalog import WEIGHT_MODULUS, weight
+from feeds.catalog import WEIGHT_MODULUS
 from feeds.errors import FeedsError, Problem
 from feeds.frontmatter import Limits
 from feeds.loader import (
@@ -38,6 +39,7 @@ from feeds.loader import (
 from feeds.model import Author, Blog, Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
+from feeds.postlist import PostList
 from feeds.reading import AssetSizes
 
 __all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "Snapshot",
@@ -51,7 +53,7 @@ class Snapshot:
     """What is published at one moment: posts newest first, and their version."""
 
     blog: Blog
-    posts: tuple[Post, ...]
+    posts: PostList
     version: str
     loaded_at: datetime
     next_change: datetime | None
@@ -96,6 +98,10 @@ class Snapshot:
         return sorted(counts, key=lambda item: (-item[2], item[1].casefold()))
 
 
+def _age(post: Post) -> float:
+    return -post.date.timestamp()
+
+
 def publish(loaded: Loaded, now: datetime,
             full: Callable[[Post], Post] = lambda post: post) -> Snapshot:
     """What `loaded` publishes at `now`: nothing dated in the future (drafts are apart).
@@ -105,14 +111,11 @@ def publish(loaded: Loaded, now: datetime,
     come and go: the work here does not grow with the blog but with the posts
     scheduled for later, which come first, newest first."""
     posts = loaded.posts
-    due = 0
-    while due < len(posts) and posts[due].date > now:
-        due += 1
-    total = loaded.total if loaded.total is not None else sum(map(weight, posts))
-    shown = (total - sum(map(weight, posts[:due]))) % WEIGHT_MODULUS
+    due = bisect.bisect_left(posts, -now.timestamp(), key=_age)  # newest first
+    shown = (posts.weight_before(len(posts)) - posts.weight_before(due)) % WEIGHT_MODULUS
     context = hashlib.sha256(repr((loaded.blog, sorted(loaded.assets))).encode()).hexdigest()
     digest = hashlib.sha256(repr((context, shown)).encode()).hexdigest()[:20]
-    visible = posts[due:]
+    visible = posts.drop(due)
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
                     posts[due - 1].date if due else None, full, context[:16])
 

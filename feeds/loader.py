@@ -25,6 +25,7 @@ from feeds.index import Index, fingerprint
 from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
+from feeds.postlist import PostList
 from feeds.reading import AssetSizes, FileState, Job, quiet_gc, read_many
 
 Clock = Callable[[], datetime]
@@ -68,13 +69,11 @@ class Loaded:
     """One load of the posts folder: posts (not drafts) newest first, drafts, problems."""
 
     blog: Blog
-    posts: tuple[Post, ...]
+    posts: PostList
     problems: tuple[Problem, ...]
     assets: frozenset[str]
     loaded_at: datetime
     drafts: tuple[Post, ...] = ()
-    # The sum of the posts' weights (`feeds.catalog.weight`); None: sum them when needed.
-    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +241,7 @@ class Loader:
         catalog = self.catalog
         return Loaded(described(blog, catalog.page_about()), catalog.posts(),
                       (*self._listing_problems, *blog_problems, *catalog.problems()),
-                      self._assets, loaded_at, catalog.drafts(), catalog.total)
+                      self._assets, loaded_at, catalog.drafts())
 
     def _context(self, listing: sources.Listing) -> bool:
         """Read the blog when it or the assets changed; True if every post must be read

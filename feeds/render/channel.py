@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -74,12 +75,12 @@ def url_part(text: str) -> str:
     return quote(text, safe="")
 
 
-def blog_channel(blog: Blog, posts: tuple[Post, ...], limit: int | None = None) -> Channel:
+def blog_channel(blog: Blog, posts: Sequence[Post], limit: int | None = None) -> Channel:
     """The subscription feed of the whole blog: the newest `feed_limit` posts, linked
     to the newest archive page."""
     kept = blog.feed_limit if limit is None else limit
     pages = archive_count(blog, len(posts), kept)
-    return Channel(blog, blog.title, blog.description, "", posts[:kept],
+    return Channel(blog, blog.title, blog.description, "", tuple(posts[:kept]),
                    Paging(prev=pages or None))
 
 
@@ -102,7 +103,7 @@ def archive_count(blog: Blog, total: int, kept: int) -> int:
     return -(-rest // blog.archive_size)
 
 
-def archive_channel(blog: Blog, posts: tuple[Post, ...], kept: int, number: int
+def archive_channel(blog: Blog, posts: Sequence[Post], kept: int, number: int
                     ) -> Channel | None:
     """Archive page `number` (RFC 5005), counted from the oldest post: page 1 holds the
     oldest `archive_size` posts. Pages cover exactly the posts the subscription feed
@@ -110,9 +111,9 @@ def archive_channel(blog: Blog, posts: tuple[Post, ...], kept: int, number: int
     pages = archive_count(blog, len(posts), kept)
     if not 1 <= number <= pages:
         return None
-    oldest_first = posts[kept:][::-1]
-    size = blog.archive_size
-    page = oldest_first[(number - 1) * size: number * size][::-1]
+    size, total = blog.archive_size, len(posts)
+    # the `number`th run of `size` posts counted from the oldest, newest first
+    page = tuple(posts[max(kept, total - number * size): total - (number - 1) * size])
     paging = Paging(prev=number - 1 or None, next=number + 1 if number < pages else None,
                     archive=True, complete=len(page) == size and number < pages)
     return Channel(blog, f"{blog.title} (archive {number})", blog.description,

@@ -1,0 +1,62 @@
+"""PostList: every operation agrees with the same one on a plain list of posts."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds import postlist
+from feeds.model import Post
+from feeds.postlist import PostList
+
+EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "300"))
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+POSTS = [Post(f"p{i}.md", f"p{i}", f"p{i}", f"P{i}", T0, T0, (), (), "", "", f"u{i}",
+              digest=f"{i + 1:020x}") for i in range(64)]
+OPS = st.lists(st.tuples(st.sampled_from(["insert", "remove", "drop"]),
+                         st.integers(0, 80), st.integers(0, 63)), max_size=40)
+
+
+def weight(post: Post) -> int:
+    return int(post.digest, 16)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.integers(0, 20), OPS, st.integers(-5, 90), st.integers(-5, 90))
+def test_operations_agree_with_a_list(start: int, ops: list[tuple[str, int, int]],
+                                      low: int, high: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postlist, "CHUNK", 3)  # small chunks: splits and empty chunks happen
+        model = list(POSTS[:start])
+        chunked = PostList.of(model, weight)
+        for op, wanted, which in ops:
+            at = min(wanted, len(model) - (op != "insert"))
+            if op == "insert":
+                model.insert(at, POSTS[which])
+                chunked = chunked.insert(at, POSTS[which])
+            elif model and op == "remove":
+                del model[at]
+                chunked = chunked.remove(at)
+            elif op == "drop":
+                model, chunked = model[at:], chunked.drop(at)
+            assert list(chunked) == model and len(chunked) == len(model)
+        assert chunked[low:high] == tuple(model[low:high])
+        assert chunked[::2] == tuple(model[::2])
+        assert [chunked[i] for i in range(-len(model), len(model))] == model * 2
+        for count in range(len(model) + 1):
+            assert chunked.weight_before(count) == sum(map(weight, model[:count]))
+
+
+def test_a_new_version_shares_all_but_one_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postlist, "CHUNK", 8)
+    posts = PostList.of(POSTS, weight)
+    for grown in (posts.insert(10, POSTS[0]), posts.remove(10)):
+        shared = [chunk for chunk in grown._chunks if any(chunk is c for c in posts._chunks)]
+        assert len(posts._chunks) == 8 and len(shared) == 7
+    with pytest.raises(IndexError):
+        posts[64]
+    assert posts == tuple(POSTS) and posts != tuple(POSTS[1:])
