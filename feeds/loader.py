@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from feeds import __version__, sources
@@ -211,13 +212,16 @@ class Loader:
     def _finish(self, started: float, stale: list[tuple[str, sources.StatKey, FileState | None]],
                 changes: dict[str, FileState | None], rebuilt: bool) -> Reload:
         """Read the stale files, apply every change, and say what came of it."""
-        fresh = read_many(Job(self.options.posts, self.context(), self.options.lazy), stale)
-        read = {rel: state for (rel, _, _), (state, _) in zip(stale, fresh, strict=True)
-                if not self._unchanged(rel, state)}
-        if self._index is not None and read:
-            self._index.store(self._fingerprint(), [
-                (rel, state.key, state, blob)
-                for (rel, _, _), (state, blob) in zip(stale, fresh, strict=True) if rel in read])
+        read: dict[str, FileState] = {}
+        names = iter(stale)
+        for batch in read_many(Job(self.options.posts, self.context(), self.options.lazy),
+                               stale):
+            rows = [(rel, state.key, state, blob) for (rel, _, _), (state, blob)
+                    in zip(islice(names, len(batch)), batch, strict=True)
+                    if not self._unchanged(rel, state)]
+            read.update((rel, state) for rel, _, state, _ in rows)
+            if self._index is not None and rows:  # while the pool reads the next batch
+                self._index.store(self._fingerprint(), rows)
         changes.update(read)
         self.catalog.apply(changes)
         loaded = self.assemble(self.clock())

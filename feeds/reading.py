@@ -91,19 +91,24 @@ def racy(key: sources.StatKey) -> bool:
     return time.time_ns() - key[1] < RACY_NS
 
 
+Read = tuple[FileState, bytes | None]
+
+
 def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | None]]
-              ) -> list[tuple[FileState, bytes | None]]:
-    """Read many files, on every core when there are enough of them. Each state comes
-    with its pickle when it was read in another process (the index keeps those bytes
-    as they are, instead of pickling the state once more)."""
+              ) -> Iterator[list[Read]]:
+    """Read many files, on every core when there are enough of them, in batches (in the
+    order of `wanted`) as they are done: the caller stores one while the next is read.
+    Each state comes with its pickle when it was read in another process (the index
+    keeps those bytes as they are, instead of pickling the state once more)."""
     cores = min(os.cpu_count() or 1, 8)
     if len(wanted) < PARALLEL_FROM or cores < 2 or \
             threading.current_thread() is not threading.main_thread():
-        return [(read_one(job, *item), None) for item in wanted]
+        yield [(read_one(job, *item), None) for item in wanted]
+        return
     chunks = [wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
     with ProcessPoolExecutor(max_workers=cores) as pool, quiet_gc():
-        results = pool.map(_read_chunk, [job] * len(chunks), chunks)
-        return [(pickle.loads(blob), blob) for chunk in results for blob in chunk]
+        for blobs in pool.map(_read_chunk, [job] * len(chunks), chunks):
+            yield [(pickle.loads(blob), blob) for blob in blobs]
 
 
 def _read_chunk(job: Job, items: list[tuple[str, sources.StatKey, FileState | None]]
