@@ -153,7 +153,7 @@ class Live:
                 log.error("reload failed: %s", exc)
                 return
             stats = reload.stats
-            if stats.files_read or reload.changed:
+            if reload.changed:  # a file read again that gave the same is no news
                 log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
                          stats.errors, stats.seconds * 1000)
             if not reload.changed:
