@@ -54,10 +54,8 @@ def _environment() -> Environment:
         # start: checking their files on every page (three stats) only cost time.
         auto_reload=False,
     )
-    # A page slugs each of its post's tags; the same few tags come back page after page.
     env.filters.update(rfc3339=rfc3339, day=_day, size=_size,
-                       urlquote=lambda text: quote(str(text), safe=""),
-                       slug=lru_cache(maxsize=4096)(slugify))
+                       urlquote=lambda text: quote(str(text), safe=""), slug=slugify)
     return env
 
 
