@@ -79,7 +79,7 @@ class Catalog:
     @property
     def total(self) -> int:
         """The sum of the weights of the posts that are not drafts."""
-        return self._total
+        return self._posts.weight_before(len(self._posts)) % WEIGHT_MODULUS
 
     def page_about(self) -> str | None:
         """The About text of the first page saved as text that has one (by path)."""
@@ -152,7 +152,6 @@ class Catalog:
         self._drafts: dict[str, Post] = {}
         self._rejected: dict[str, Problem] = {}
         self._about: dict[str, str] = {}
-        self._total = 0
         self._troubled = {
             path: state.problems for path, state in self.files.items() if state.problems}
         claimed: dict[Claim, str] = {}
@@ -189,7 +188,6 @@ class Catalog:
             self._posts = self._posts.insert(at, post)
         else:
             self._order.append(entry)
-        self._total = (self._total + weight(post)) % WEIGHT_MODULUS
 
     def _unpublish(self, path: str) -> None:
         self._rejected.pop(path, None)
@@ -205,7 +203,6 @@ class Catalog:
         if at < len(self._order) and self._order[at][2] == path:
             del self._order[at]
             self._posts = self._posts.remove(at)
-            self._total = (self._total - weight(post)) % WEIGHT_MODULUS
 
 
 def _sort_key(post: Post) -> tuple[float, str]:
