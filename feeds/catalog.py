@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from operator import itemgetter
 
 from feeds.errors import Problem, Severity
@@ -208,15 +208,3 @@ class Catalog:
 def _sort_key(post: Post) -> tuple[float, str]:
     return (-post.date.timestamp(), post.id)
 
-
-def changed(before: Mapping[str, FileState], after: Iterable[tuple[str, FileState]]
-            ) -> dict[str, FileState | None]:
-    """The changes that turn `before` into `after` (states compared by identity)."""
-    result: dict[str, FileState | None] = {}
-    seen = set()
-    for path, state in after:
-        seen.add(path)
-        if before.get(path) is not state:
-            result[path] = state
-    result.update(dict.fromkeys(set(before) - seen))
-    return result
