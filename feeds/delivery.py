@@ -77,32 +77,26 @@ class Prepared:
         self._types = {"": document.content_type, "-x": browser_type or document.content_type}
         self._bodies: dict[str | None, bytes] = {None: document.body}
         self._variants: dict[tuple[str | None, str], Variant] = {}
-        self._headers_304: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
         self._lock = threading.Lock()
-        marks = ("", "-x") if browser_type else ("",)
-        self.etags = {self._etag(coding, mark).strip('"')
-                      for coding in self.codings for mark in marks}
         self._browser = bool(browser_type)
+        marks = ("", "-x") if browser_type else ("",)
+        # Every representation's 304 headers (they need no body), and so its ETag.
+        self._validators = {(coding, mark): self._made_validators(coding, mark)
+                            for coding in self.codings for mark in marks}
+        self.etags = {self._etag(coding, mark).strip('"') for coding, mark in self._validators}
+
+    def _key(self, coding: str | None, browser: bool) -> tuple[str | None, str]:
+        return (coding, "-x" if browser and self._browser else "")
 
     def variant(self, coding: str | None, browser: bool = False) -> Variant:
         """The representation in `coding` (None: identity), made on first need."""
-        key = (coding, "-x" if browser and self._browser else "")
+        key = self._key(coding, browser)
         found = self._variants.get(key)
         if found is None:
             with self._lock:
-                found = self._variants.get(key) or self._variant(coding, key[1])
+                found = self._variants.get(key) or self._variant(*key)
                 self._variants[key] = found
         return found
-
-    def _not_modified_headers(self, coding: str | None, browser: bool) -> list[tuple[str, str]]:
-        key = (coding, "-x" if browser and self._browser else "")
-        found = self._variants.get(key)
-        if found is not None:
-            return found.not_modified
-        headers = self._headers_304.get(key)
-        if headers is None:
-            headers = self._headers_304[key] = self._validators(*key)
-        return headers
 
     def _etag(self, coding: str | None, mark: str) -> str:
         return f'"{self.document.etag}{mark}{f"-{coding}" if coding else ""}"'
@@ -115,8 +109,8 @@ class Prepared:
             self._bodies[coding] = body
         return body
 
-    def _validators(self, coding: str | None, mark: str) -> list[tuple[str, str]]:
-        """The headers of a 304 (no body needed to make them)."""
+    def _made_validators(self, coding: str | None, mark: str) -> list[tuple[str, str]]:
+        """The headers of a 304."""
         validators = [("ETag", self._etag(coding, mark)), ("Vary", self.vary), *self._common]
         if self.last_modified is not None:
             validators.append(("Last-Modified", format_datetime(self.last_modified, usegmt=True)))
@@ -125,7 +119,7 @@ class Prepared:
     def _variant(self, coding: str | None, mark: str) -> Variant:
         body = self._body(coding)
         etag = self._etag(coding, mark)
-        validators = self._validators(coding, mark)
+        validators = self._validators[(coding, mark)]
         headers = [("Content-Type", self._types[mark]),
                    ("Content-Length", str(len(body))), *validators]
         if coding:
@@ -137,7 +131,7 @@ class Prepared:
         browser = environ.get("HTTP_ACCEPT", "").startswith("text/html")
         coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), self.codings)
         if self._not_modified(environ):
-            return "304 Not Modified", self._not_modified_headers(coding, browser), b""
+            return "304 Not Modified", self._validators[self._key(coding, browser)], b""
         variant = self.variant(coding, browser)
         return "200 OK", variant.headers, variant.body
 
