@@ -156,8 +156,7 @@ class Live:
             if reload.changed:  # a file read again that gave the same is no news
                 log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
                          stats.errors, stats.seconds * 1000)
-            if not reload.changed:
-                self.library.loaded = reload.loaded  # same content; keep its problems current
+            if not reload.changed:  # nothing another process holds differs: the same version
                 return
             self._publish(reload)
 
