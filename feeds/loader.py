@@ -214,6 +214,7 @@ class Loader:
         """Read the stale files, apply every change, and say what came of it."""
         read: dict[str, FileState] = {}
         names = iter(stale)
+        print_ = self._fingerprint() if self._index is not None else ""
         for batch in read_many(Job(self.options.posts, self.context(), self.options.lazy),
                                stale):
             rows = [(rel, state.key, state, blob) for (rel, _, _), (state, blob)
@@ -221,7 +222,7 @@ class Loader:
                     if not self._unchanged(rel, state)]
             read.update((rel, state) for rel, _, state, _ in rows)
             if self._index is not None and rows:  # while the pool reads the next batch
-                self._index.store(self._fingerprint(), rows)
+                self._index.store(print_, rows)
         changes.update(read)
         self.catalog.apply(changes)
         loaded = self.assemble(self.clock())
