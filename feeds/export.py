@@ -59,9 +59,11 @@ def export(library: Library, out: Path, progress: Progress | None = None) -> Bui
             next(steps, None)
     for asset in sorted(library.loaded.assets):
         source = library.asset(asset)
-        if source is not None:
+        if source is not None:  # copied from the file opened inside posts/, never a path
+            with source:
+                data = source.read()
             files["files/" + asset] = ""
-            written += _write_if_changed(out / "files" / asset, source.read_bytes())
+            written += _write_if_changed(out / "files" / asset, data)
     return BuildStats(len(files), written, _remove_stale(out, files))
 
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 from types import MappingProxyType
+from typing import BinaryIO
 
 from feeds import sources
 from feeds.catalog import WEIGHT_MODULUS
@@ -220,7 +220,7 @@ class Library:
         then is it kept: a file changed since is read again once the index has it)."""
         loaded, root = self.loaded, self.options.posts
         ctx = Context.of(loaded.blog, loaded.assets, AssetSizes(root))
-        lasting = sources.stat_key(root / post.path) == post.source
+        lasting = sources.stat_key(root, post.path) == post.source
         try:
             raw = sources.read_post(root, post.path, Limits(
                 loaded.blog.max_post_bytes, loaded.blog.max_front_matter_bytes), KNOWN_FIELDS)
@@ -229,6 +229,7 @@ class Library:
             log.error("%s: body not rendered: %s", post.path, exc)
             return replace(post, rendered=True), False
 
-    def asset(self, rel: str) -> Path | None:
-        """The file behind `/files/{rel}`, or None."""
-        return sources.resolve_asset(self.options.posts, rel)
+    def asset(self, rel: str) -> BinaryIO | None:
+        """The file behind `/files/{rel}`, opened (serve or copy from it, then close
+        it), or None."""
+        return sources.open_asset(self.options.posts, rel)

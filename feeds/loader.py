@@ -174,16 +174,17 @@ class Loader:
         before, previous = self.catalog.files, self._previous
         self._previous = {}
         known = self._from_index() if not before else {}
+        listed = _with_unlisted(listing, before)
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
-        for rel, key in listing.posts.items():
+        for rel, key in listed.items():
             state = before.get(rel) or known.get(rel)
             if state is None or state.key != key or state.racy:
                 stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
                 changes[rel] = state
-        changes.update(dict.fromkeys(set(before) - set(listing.posts)))
-        self._forget((set(before) | set(known)) - set(listing.posts))
+        changes.update(dict.fromkeys(set(before) - set(listed)))
+        self._forget((set(before) | set(known)) - set(listed))
         return replace(self._finish(started, stale, changes, rebuilt),
                        listing_changed=listing_changed)
 
@@ -252,7 +253,7 @@ class Loader:
         """Read the blog when it or the assets changed; True if every post must be read
         again (they all depend on both)."""
         # Assets by size and time too: an enclosure's length is read from its file.
-        key = (sources.stat_key(self.options.posts / sources.BLOG_FILE),
+        key = (sources.stat_key(self.options.posts, sources.BLOG_FILE),
                tuple(listing.asset_keys.items()))
         if self._blog is not None and key == self._context_key:
             return False
@@ -343,3 +344,13 @@ def _base_url(given: str | None) -> str | None:
         return url(given)
     except ValueError as exc:
         raise ConfigError("base_url", str(exc)) from exc
+
+
+def _with_unlisted(listing: sources.Listing,
+                   before: Mapping[str, FileState]) -> dict[str, sources.StatKey]:
+    """The listed posts, plus those of folders that could not be listed this time:
+    an unreadable folder is a problem to report, not its posts deleted."""
+    prefixes = listing.unreadable
+    kept = {rel: state.key for rel, state in before.items()
+            if rel not in listing.posts and any(rel.startswith(p) for p in prefixes)}
+    return {**listing.posts, **kept}

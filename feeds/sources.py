@@ -6,16 +6,16 @@ matter is split from a body; it knows nothing of what the fields mean.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat as stat_module
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from feeds import folder
 from feeds.errors import PostError, Problem, Severity
 from feeds.frontmatter import (
     Limits,
@@ -44,6 +44,9 @@ class Listing:
     # The symbolic links met: a change to a file reached through one is heard under
     # the real file's name only, so only a new listing can tell what it changed.
     links: tuple[str, ...] = ()
+    # Folders that could not be listed ("sub/"; "" for the posts folder): what they
+    # held before is kept, not taken as deleted.
+    unreadable: tuple[str, ...] = ()
 
 
 def is_ignored(name: str) -> bool:
@@ -54,73 +57,148 @@ def is_ignored(name: str) -> bool:
 
 
 def list_files(root: Path) -> Listing:
-    """Walk the posts folder: posts (sorted, with stat keys), assets, link warnings."""
-    real_root = root.resolve()
-    posts: dict[str, StatKey] = {}
-    assets: dict[str, StatKey] = {}
-    problems: list[Problem] = []
-    links: list[str] = []
-    for rel, key in _walk(real_root, real_root, "", problems, set(), links=links):
-        if _is_post_name(rel):
-            posts[rel] = key
-        else:
-            assets[rel] = key
-    return Listing(dict(sorted(posts.items())), frozenset(assets),
-                   dict(sorted(assets.items())), tuple(problems), tuple(links))
+    """Walk the posts folder: posts (sorted, with stat keys), assets, problems.
 
-
-def _walk(
-    root: Path, folder: Path, prefix: str, problems: list[Problem], seen: set[Path],
-    *, links: list[str],
-) -> Iterator[tuple[str, StatKey]]:
-    seen.add(folder)
+    Links are followed only while they stay inside (`feeds.folder`); a folder
+    that cannot be listed is named in `unreadable`, so that a reload keeps the
+    posts it held."""
+    walk = _Walk(os.fspath(root))
+    root_fd = folder.open_root(walk.root)
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        problems.append(Problem(prefix or ".", None, Severity.ERROR, _os_reason(exc)))
-        return
-    for entry in entries:
-        if is_ignored(entry.name):
-            continue
-        rel = prefix + entry.name
+        walk.seen.add(_identity(os.fstat(root_fd)))
+        walk.folder(root_fd, "")
+    finally:
+        os.close(root_fd)
+    posts = {rel: key for rel, key in walk.files.items() if _is_post_name(rel)}
+    assets = {rel: key for rel, key in walk.files.items() if rel not in posts}
+    return Listing(dict(sorted(posts.items())), frozenset(assets),
+                   dict(sorted(assets.items())), tuple(walk.problems), tuple(walk.links),
+                   tuple(walk.unreadable))
+
+
+class _Walk:
+    """One listing of the posts folder: what it found and what it refused."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.files: dict[str, StatKey] = {}
+        self.problems: list[Problem] = []
+        self.links: list[str] = []
+        self.unreadable: list[str] = []
+        self.seen: set[tuple[int, int]] = set()  # folders walked: a link back is no loop
+
+    def folder(self, fd: int, prefix: str) -> None:
         try:
-            if entry.is_symlink():  # only a link can lead outside the folder
-                links.append(rel)
-                target = _inside(root, Path(entry.path), rel, problems)
-                if target is None:
-                    continue
+            entries = sorted(os.scandir(fd), key=lambda e: e.name)
+        except OSError as exc:
+            self._unreadable(prefix, exc)
+            return
+        for entry in entries:
+            if not is_ignored(entry.name):
+                self._entry(fd, entry, prefix + entry.name)
+
+    def _subfolder(self, parent: int, name: str, prefix: str) -> None:
+        try:
+            child = os.open(name, folder.DIR_FLAGS, dir_fd=parent)
+        except (FileNotFoundError, NotADirectoryError):
+            raise
+        except OSError as exc:
+            self._unreadable(prefix, exc)
+            return
+        try:
+            self.folder(child, prefix)
+        finally:
+            os.close(child)
+
+    def _unreadable(self, prefix: str, exc: OSError) -> None:
+        self.problems.append(Problem(prefix.rstrip("/") or ".", None, Severity.ERROR,
+                                     f"folder cannot be listed: {exc.strerror or exc}"))
+        self.unreadable.append(prefix)
+
+    def _entry(self, fd: int, entry: os.DirEntry[str], rel: str) -> None:
+        if undecodable(rel):
+            self.problems.append(Problem(shown_name(rel), None, Severity.WARNING,
+                                         "file name is not valid UTF-8; ignored"))
+            return
+        try:
+            if entry.is_symlink():
+                self.links.append(rel)
+                self._link(rel)
             else:
-                target = None
-            if entry.is_dir():
-                folder_path = target or Path(entry.path)
-                if folder_path not in seen:
-                    yield from _walk(root, folder_path, rel + "/", problems, seen, links=links)
-            elif entry.is_file():
-                stat = entry.stat()
-                yield rel, (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        except OSError:
-            continue  # vanished while listing: the next scan will not see it either
+                self._found(fd, entry.name, rel, entry.stat(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # vanished while listing: the next listing will not see it either
+        except OSError as exc:
+            self.problems.append(Problem(rel, None, Severity.WARNING, _os_reason(exc)))
+
+    def _found(self, parent: int, name: str, rel: str, stat: os.stat_result) -> None:
+        if stat_module.S_ISREG(stat.st_mode):
+            self.files[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        elif stat_module.S_ISDIR(stat.st_mode):
+            if _identity(stat) in self.seen:
+                return  # a link back to a folder already walked
+            self.seen.add(_identity(stat))
+            self._subfolder(parent, name, rel + "/")
+        else:
+            self.problems.append(Problem(rel, None, Severity.WARNING,
+                                         f"is {folder.kind_name(stat.st_mode)}, not a "
+                                         "regular file; ignored"))
+
+    def _link(self, rel: str) -> None:
+        root_fd = folder.open_root(self.root)
+        try:
+            found = folder.find(self.root, root_fd, rel)
+        except folder.Refused as exc:
+            self.problems.append(Problem(rel, None, Severity.WARNING, _refusal(exc)))
+            return
+        finally:
+            os.close(root_fd)
+        try:
+            if _hidden_parts(found.real):
+                self.problems.append(Problem(rel, None, Severity.WARNING, LINK_OUTSIDE))
+                return
+            stat = os.stat(found.name, dir_fd=found.parent, follow_symlinks=False)
+            self._found(found.parent, found.name, rel, stat)
+        finally:
+            os.close(found.parent)
+
+
+LINK_OUTSIDE = ("symbolic link points outside the posts folder (or to a private name); "
+                "ignored")
+
+
+def _refusal(exc: folder.Refused) -> str:
+    if "outside" in exc.reason:
+        return LINK_OUTSIDE
+    return f"{exc.reason}; ignored"
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return (stat.st_dev, stat.st_ino)
+
+
+def undecodable(name: str) -> bool:
+    """A name the file system gave as bytes that are not UTF-8 (Python keeps them as
+    lone surrogates): it cannot go into a feed, an index row or a log line as is."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def shown_name(name: str) -> str:
+    """A name safe to print, with the bytes that are not UTF-8 as escapes."""
+    raw = name.encode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _is_post_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in POST_SUFFIXES
 
 
-def _inside(root: Path, path: Path, rel: str, problems: list[Problem],
-            private: bool = False) -> Path | None:
-    """The real path of `path` if it lies inside `root` (and is not private unless
-    `private`), else None, with a warning when a link led there."""
-    real = path.resolve()
-    inside = real == root or root in real.parents
-    if inside and (private or not _hidden(real.relative_to(root))):
-        return real
-    if path.is_symlink():
-        problems.append(
-            Problem(rel, None, Severity.WARNING,
-                    "symbolic link points outside the posts folder (or to a private "
-                    "name); ignored")
-        )
-    return None
+def _hidden_parts(parts: tuple[str, ...]) -> bool:
+    return any(is_ignored(part) for part in parts)
 
 
 @dataclass(frozen=True)
@@ -162,39 +240,36 @@ def _seen_post(root: Path, rel: str, parts: list[str]) -> Seen:
     return Seen(post=True, key=(stat.st_size, stat.st_mtime_ns, stat.st_ino))
 
 
-def stat_key(path: Path) -> StatKey | None:
-    """The stat key of a file, or None when there is none."""
+def stat_key(root: Path, rel: str) -> StatKey | None:
+    """The stat key of the file `rel` names, or None when there is none."""
     try:
-        stat = path.stat()
+        stat = folder.stat_file(os.fspath(root), rel)
     except OSError:
         return None
     return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def _hidden(rel: Path) -> bool:
-    """A path through a private (`_`), hidden or leftover name."""
-    return any(is_ignored(part) for part in rel.parts)
-
-
-def resolve_asset(root: Path, rel: str) -> Path | None:
-    """The real file an asset address names, or None if it is not a servable asset."""
+def open_asset(root: Path, rel: str) -> BinaryIO | None:
+    """The asset an address names, opened (the caller closes it), or None if it is
+    not a servable asset. Serve and copy from this file, never from its path."""
     parts = rel.split("/")
     if not rel or any(p in ("", ".", "..") or is_ignored(p) or "\\" in p for p in parts):
         return None
-    if _is_post_name(parts[-1]) or "\x00" in rel or len(rel) > 1024:
+    if _is_post_name(parts[-1]) or "\x00" in rel or len(rel) > 1024 or undecodable(rel):
         return None
     try:
-        real_root = root.resolve()
-        target = _inside(real_root, real_root.joinpath(*parts), rel, [])
-        return target if target is not None and target.is_file() else None
-    except (OSError, ValueError):  # e.g. a name too long for the file system
+        return _open_inside(root, rel)
+    except (OSError, PostError, ValueError):  # e.g. a name too long for the file system
         return None
 
 
 def asset_size(root: Path, rel: str) -> int | None:
     """Size in bytes of an asset, or None when there is no such asset."""
-    target = resolve_asset(root, rel)
-    return target.stat().st_size if target else None
+    handle = open_asset(root, rel)
+    if handle is None:
+        return None
+    with handle:
+        return os.fstat(handle.fileno()).st_size
 
 
 def read_post(root: Path, rel: str, limits: Limits | None = None,
@@ -215,27 +290,20 @@ def read_post(root: Path, rel: str, limits: Limits | None = None,
 
 
 def _open_inside(root: Path, rel: str, private: bool = False) -> BinaryIO:
-    """Open a file of the posts folder for reading, never one outside it.
-
-    The common case costs one open: no link on the way (the folders are checked
-    with lstat, the file is opened with O_NOFOLLOW). Through a link, the real path
-    is resolved and checked first.
-    """
-    parts = rel.split("/")  # strings, not Paths: this runs once per post read
+    """Open a regular file of the posts folder for reading, never one outside it,
+    never a link's target outside, never a FIFO or device (`feeds.folder`)."""
+    parts = rel.split("/")
     if not private and any(is_ignored(part) for part in parts):
         raise PostError(rel, None, "is a private or hidden file")
-    base = os.fspath(root)
-    folders = [os.path.join(base, *parts[:depth]) for depth in range(1, len(parts))]
-    if not any(stat_module.S_ISLNK(os.lstat(folder).st_mode) for folder in folders):
-        try:
-            return os.fdopen(os.open(os.path.join(base, rel), os.O_RDONLY | os.O_NOFOLLOW),
-                             "rb")
-        except OSError as exc:
-            if exc.errno != errno.ELOOP:  # ELOOP: the file itself is a link
-                raise
-    if _inside(root.resolve(), root / rel, rel, [], private) is None:
-        raise PostError(rel, None, "lies outside the posts folder")
-    return open(root / rel, "rb")
+
+    def allowed(real: tuple[str, ...]) -> bool:
+        return private or not _hidden_parts(real)
+
+    try:
+        fd = folder.open_file(os.fspath(root), rel, allowed)
+    except folder.Refused as exc:
+        raise PostError(rel, None, exc.reason) from exc
+    return os.fdopen(fd, "rb")
 
 
 def _read_limited(handle: BinaryIO, rel: str, max_bytes: int, size: int) -> bytes:
@@ -281,11 +349,20 @@ def read_head(root: Path, rel: str, limits: Limits | None = None,
 
 
 def read_blog(root: Path) -> RawPost | None:
-    """Read `_blog.md` if the folder has one."""
-    path = root / BLOG_FILE
-    if not path.is_file() or not path.read_bytes().strip():
-        return None  # no description, or an empty one: every setting has its default
-    return read_post(root, BLOG_FILE, private=True)
+    """Read `_blog.md` if the folder has one (an empty one: every setting has its
+    default)."""
+    try:
+        with _open_inside(root, BLOG_FILE, private=True) as handle:
+            stat = os.fstat(handle.fileno())
+            data = _read_limited(handle, BLOG_FILE, Limits().file_bytes, stat.st_size)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise PostError(BLOG_FILE, None, _os_reason(exc)) from exc
+    if not data.strip():
+        return None
+    return split(decode(data, BLOG_FILE), BLOG_FILE, datetime.fromtimestamp(stat.st_mtime, UTC),
+                 Limits(), frozenset())
 
 
 def _os_reason(exc: OSError) -> str:

@@ -11,10 +11,13 @@ import atexit
 import os
 import shutil
 import threading
+from datetime import UTC, datetime
+from typing import BinaryIO
 
-from flask import Flask, Response, send_file
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
 from werkzeug.wrappers import Response as WerkzeugResponse
+from werkzeug.wsgi import wrap_file
 
 from feeds.delivery import FastPath, Prepared
 from feeds.errors import NotFound
@@ -192,21 +195,48 @@ def _routes(app: Flask, state: State) -> None:
 
     @app.get("/files/<path:rel>", provide_automatic_options=False)
     def files(rel: str) -> WerkzeugResponse:
-        target = state.live.library.asset(rel)
-        if target is None:
+        handle = state.live.library.asset(rel)
+        if handle is None:
             raise NotFound(rel)
-        kind = media_type(rel) or "application/octet-stream"
-        response = send_file(target, mimetype=kind, conditional=True, max_age=ASSET_MAX_AGE)
-        # An asset is the publisher's file, not sanitised: it may never run as our page.
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        if kind in ACTIVE_TYPES:
-            response.headers["Content-Disposition"] = "attachment"
-        return response
+        return asset_response(handle, rel)
 
     @app.get("/", defaults={"path": ""}, provide_automatic_options=False)
     @app.get("/<path:path>", provide_automatic_options=False)
     def elsewhere(path: str) -> Response:
         raise NotFound(path)  # documents never get here: the fast path sends them
+
+
+def asset_response(handle: BinaryIO, rel: str) -> WerkzeugResponse:
+    """The asset from its opened file (never opened again by path), with validators and
+    single byte ranges; several ranges get the whole file, as RFC 9110 allows."""
+    stat = os.fstat(handle.fileno())
+    response = _asset_headers(Response(wrap_file(request.environ, handle),
+                                       direct_passthrough=True), rel, stat)
+    environ = request.environ
+    if "," in environ.get("HTTP_RANGE", ""):
+        # werkzeug answers several ranges with 416; the whole file is the kinder answer
+        environ = {k: v for k, v in environ.items() if k != "HTTP_RANGE"}
+    try:
+        return response.make_conditional(environ, accept_ranges=True,
+                                         complete_length=stat.st_size)
+    except RequestedRangeNotSatisfiable:
+        handle.close()
+        raise
+
+
+def _asset_headers(response: Response, rel: str, stat: os.stat_result) -> Response:
+    kind = media_type(rel) or "application/octet-stream"
+    response.mimetype = kind
+    response.content_length = stat.st_size
+    response.last_modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+    response.set_etag(f"{stat.st_mtime_ns:x}-{stat.st_size:x}-{stat.st_ino:x}")
+    response.cache_control.public = True
+    response.cache_control.max_age = ASSET_MAX_AGE
+    # An asset is the publisher's file, not sanitised: it may never run as our page.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if kind in ACTIVE_TYPES:
+        response.headers["Content-Disposition"] = "attachment"
+    return response
 
 
 def _common_headers(response: Response) -> Response:

@@ -40,7 +40,7 @@ def test_symbolic_links_out_of_the_folder_are_ignored_with_a_warning(tmp_path: P
     assert list(listing.posts) == ["inside.md", "ok.md"]
     assert {p.path for p in listing.problems} == {"dir", "link.md"}
     assert all(p.severity is Severity.WARNING for p in listing.problems)
-    assert sources.resolve_asset(posts, "dir/secret.md") is None
+    assert sources.open_asset(posts, "dir/secret.md") is None
 
 
 def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
@@ -104,12 +104,12 @@ def test_oversized_files_are_rejected(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rel", ["../x.png", "a/../../x.png", "/etc/passwd", "a//b.png",
                                  "post.md", "_blog.md", ".git/config", "a\x00b.png",
                                  "x" * 2000, "images"])
-def test_resolve_asset_refuses_path_tricks(tmp_path: Path, rel: str) -> None:
+def test_open_asset_refuses_path_tricks(tmp_path: Path, rel: str) -> None:
     posts = tmp_path / "posts"
     (posts / "images").mkdir(parents=True)
     (tmp_path / "x.png").write_text("outside")
     (posts / "post.md").write_text("x")
-    assert sources.resolve_asset(posts, rel) is None
+    assert sources.open_asset(posts, rel) is None
 
 
 def test_links_to_private_names_are_not_followed(tmp_path: Path) -> None:
@@ -121,13 +121,13 @@ def test_links_to_private_names_are_not_followed(tmp_path: Path) -> None:
     listing = sources.list_files(tmp_path)
     assert dict(listing.posts) == {}
     assert listing.assets == frozenset()
-    assert sources.resolve_asset(tmp_path, "blog.png") is None
-    assert sources.resolve_asset(tmp_path, "pub/key.txt") is None
+    assert sources.open_asset(tmp_path, "blog.png") is None
+    assert sources.open_asset(tmp_path, "pub/key.txt") is None
 
 
 def test_a_name_too_long_for_the_file_system_is_not_an_asset(tmp_path: Path) -> None:
-    assert sources.resolve_asset(tmp_path, "a" * 300 + ".png") is None
-    assert sources.resolve_asset(tmp_path, "d/" * 200 + "x.png") is None
+    assert sources.open_asset(tmp_path, "a" * 300 + ".png") is None
+    assert sources.open_asset(tmp_path, "d/" * 200 + "x.png") is None
 
 
 def test_a_file_without_read_permission_is_an_error_not_a_crash(
