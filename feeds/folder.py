@@ -60,16 +60,21 @@ def find(root: str, root_fd: int, rel: str) -> Found:
     Raises Refused for a link outside or a loop, OSError for a missing name.
     """
     parts = [p for p in rel.split("/") if p not in ("", ".")]
-    if not parts:
-        raise Refused("is the posts folder itself")
     real: list[str] = []
     fd = os.dup(root_fd)
     links = 0
     try:
         while True:
+            if not parts:
+                raise Refused("is a symbolic link to the posts folder itself")
             name = parts.pop(0)
-            if name == "..":
-                fd = _up(root_fd, fd, real)
+            if name == "..":  # only a link's target says `..`: walk again from the root
+                if not real:
+                    raise Refused("is a symbolic link that points outside the posts folder")
+                parts = real[:-1] + parts
+                real.clear()
+                os.close(fd)
+                fd = os.dup(root_fd)
                 continue
             mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
             if stat_module.S_ISLNK(mode):
@@ -77,8 +82,6 @@ def find(root: str, root_fd: int, rel: str) -> Found:
                 if links > MAX_LINKS:
                     raise Refused("is a symbolic link loop")
                 parts, fd = _through_link(root, root_fd, fd, name, rest=parts, real=real)
-                if not parts:
-                    raise Refused("is a symbolic link to the posts folder itself")
                 continue
             if not parts:
                 return Found(fd, name, (*real, name))
@@ -87,19 +90,6 @@ def find(root: str, root_fd: int, rel: str) -> Found:
     except BaseException:
         os.close(fd)
         raise
-
-
-def _up(root_fd: int, fd: int, real: list[str]) -> int:
-    """The folder above (only a link's target can say `..`): walked again from the
-    root, so that no link is followed on the way."""
-    if not real:
-        raise Refused("is a symbolic link that points outside the posts folder")
-    real.pop()
-    os.close(fd)
-    fd = os.dup(root_fd)
-    for name in real:
-        fd = _down(fd, name)
-    return fd
 
 
 def _down(fd: int, name: str) -> int:
@@ -113,7 +103,12 @@ def _down(fd: int, name: str) -> int:
 def _through_link(root: str, root_fd: int, fd: int, name: str, *, rest: list[str],
                   real: list[str]) -> tuple[list[str], int]:
     """The parts left to walk after the link `name`, and the folder to walk them from."""
-    target = os.readlink(name, dir_fd=fd)
+    try:
+        target = os.readlink(name, dir_fd=fd)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+        return [name, *rest], fd  # no longer a link since the check: look again
     if os.path.isabs(target):
         inside = os.path.relpath(os.path.normpath(target), os.path.realpath(root))
         if inside == ".." or inside.startswith("../"):

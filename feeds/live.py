@@ -121,9 +121,13 @@ class Live:
         log.info("this worker now watches %s", self.library.options.posts)
         published = self.snapshot()  # go on from the last leader's publications
         self._watcher = Watcher.start(self.library.options.posts, self._wake.set)
-        polling = self._watcher.observer is None
         scan_at = time.monotonic()  # at once: changes made while no one was watching
         while not self._stop.is_set():
+            if self._watcher.stale():  # the folder was replaced (a redeploy): watch anew
+                self._watcher.stop()
+                self._watcher = Watcher.start(self.library.options.posts, self._wake.set)
+                scan_at = time.monotonic()
+            polling = self._watcher.observer is None
             wait = self.poll_seconds if polling else 5 * POLL_SECONDS
             self._wake.wait(max(0.0, min(wait, scan_at - time.monotonic())))
             if self._wake.is_set():
@@ -205,13 +209,28 @@ class Watcher:
         self.observer: Any = None
         self._paths: set[str] | None = set()
         self._lock = threading.Lock()
+        self._identity = _identity(self.folder)
+        self._replaced = False
 
     @classmethod
     def start(cls, folder: Path, wake: Callable[[], None]) -> Watcher:
         """A watcher with its observer running (none: the leader polls instead)."""
         watcher = cls(folder, wake)
-        watcher.observer = _watch(Path(watcher.folder), watcher.event)
+        if watcher._identity is not None:
+            watcher.observer = _watch(Path(watcher.folder), watcher.event, watcher.parent_event)
         return watcher
+
+    def stale(self) -> bool:
+        """Whether the folder watched is gone or another one now has its name: an
+        inotify watch dies with its folder, and a new folder has none."""
+        return self._replaced or _identity(self.folder) != self._identity
+
+    def parent_event(self, *paths: str) -> None:
+        """An event in the folder holding the posts folder: only the posts folder's own
+        name matters (deleted, created, moved), and then it must be watched anew."""
+        if self.folder.rstrip(os.sep) in paths:
+            self._replaced = True
+            self.wake()
 
     def event(self, kind: str, is_directory: bool, *paths: str) -> None:
         """Note one file event (watchdog's kind, whether of a folder, its paths)."""
@@ -242,8 +261,17 @@ class Watcher:
                 self.observer.stop()
 
 
-def _watch(folder: Path, note: Callable[..., None]) -> Any:
-    """A watchdog observer telling `note` of every event; None means: poll instead."""
+def _identity(folder: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(folder)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _watch(folder: Path, note: Callable[..., None], note_parent: Callable[..., None]) -> Any:
+    """A watchdog observer telling `note` of every event in the folder, and
+    `note_parent` of those beside it; None means: poll instead."""
     try:
         from watchdog.events import FileSystemEventHandler  # noqa: PLC0415
         from watchdog.observers import Observer  # noqa: PLC0415
@@ -252,16 +280,23 @@ def _watch(folder: Path, note: Callable[..., None]) -> Any:
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: Any) -> None:
-            paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", ""))
-                     if p]
-            note(event.event_type, event.is_directory, *paths)
+            note(event.event_type, event.is_directory, *_paths(event))
+
+    class ParentHandler(FileSystemEventHandler):
+        def on_any_event(self, event: Any) -> None:
+            note_parent(*_paths(event))
 
     observer = Observer()
     try:
         observer.schedule(Handler(), os.path.abspath(folder), recursive=True)
+        observer.schedule(ParentHandler(), os.path.dirname(os.path.abspath(folder)))
         observer.daemon = True
         observer.start()
     except OSError as exc:  # e.g. out of inotify watches
         log.warning("watching %s failed (%s); polling every %.1f s", folder, exc, POLL_SECONDS)
         return None
     return observer
+
+
+def _paths(event: Any) -> list[str]:
+    return [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
