@@ -221,3 +221,15 @@ def test_several_ranges_get_the_whole_file_and_one_range_its_bytes(tmp_path: Pat
     status, headers, _ = server.get("/files/pic.png", {"If-None-Match": headers["ETag"]})
     assert status == 304
     assert server.get("/files/pic.png", {"Range": f"bytes={len(PNG) + 5}-"})[0] == 416
+
+
+def test_a_link_swapped_in_is_never_exported(swapper, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root, done = swapper
+    out = tmp_path / "out"
+    for _ in range(3):
+        built = feeds_command("build", "--posts", str(root), "--base-url",
+                              "https://blog.example.org/", str(out))
+        assert "Traceback" not in built.stderr
+        for path in out.rglob("*"):
+            assert path.is_dir() or SECRET not in path.read_bytes(), path
+    done.set()
