@@ -7,7 +7,6 @@ every field.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from types import MappingProxyType
 
 import yaml
 
+from feeds import formats
 from feeds.errors import PostError
 
 BLOG_FILE = "_blog.md"
@@ -24,7 +24,6 @@ BLOG_FILE = "_blog.md"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 64 * 1024
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)[ \t]*$")
-_HEADER_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 @dataclass(frozen=True)
@@ -53,11 +52,6 @@ class RawPost:
     body_line: int
     mtime: datetime
     front: str = ""
-
-    @property
-    def suffix(self) -> str:
-        """The file's extension, lower-cased, with its dot."""
-        return os.path.splitext(self.path)[1].lower()
 
     def line_of(self, key: str) -> int | None:
         """The line a front-matter field stands on, when known."""
@@ -124,7 +118,7 @@ def _split_headers(lines: list[str], rel: str, mtime: datetime,
             return RawPost(rel, MappingProxyType({}), MappingProxyType({}), "\n".join(lines),
                            1, mtime)
         meta[key], meta_lines[key] = match[2], number
-    if not meta or not rel.lower().endswith(_HEADER_SUFFIXES):
+    if not meta or not _may_open_with_header(rel):
         return RawPost(rel, MappingProxyType({}), MappingProxyType({}), "\n".join(lines), 1,
                        mtime)
     return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines),
@@ -208,3 +202,8 @@ def parse_toml(source: str, rel: str, first_line: int) -> tuple[dict[str, object
         if "=" in text and key in data and key not in lines:
             lines[key] = first_line + number
     return data, lines
+
+
+def _may_open_with_header(rel: str) -> bool:
+    found = formats.of(rel)
+    return found is not None and found.header_block

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from feeds import folder
+from feeds import folder, formats
 from feeds.errors import PostError, Problem, Severity
 from feeds.frontmatter import (
     Limits,
@@ -24,7 +24,6 @@ from feeds.frontmatter import (
     split,
 )
 
-POST_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html"})
 BLOG_FILE = "_blog.md"
 StatKey = tuple[int, int, int]
 
@@ -194,7 +193,7 @@ def shown_name(name: str) -> str:
 
 
 def _is_post_name(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in POST_SUFFIXES
+    return formats.of(name) is not None
 
 
 def _hidden_parts(parts: tuple[str, ...]) -> bool:
@@ -326,7 +325,7 @@ def read_head(root: Path, rel: str, limits: Limits | None = None,
     the body are read (an index needs no more); text files are read whole, since a
     page saved as text is understood from its end too."""
     limits = limits or Limits()
-    if rel.lower().endswith(".txt"):
+    if formats.of_post(rel).whole_file:
         return read_post(root, rel, limits, header_fields)
     try:
         with _open_inside(root, rel) as handle:

@@ -10,8 +10,10 @@ from datetime import datetime
 from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
+from feeds import routes
 from feeds.content import Place, asset_path, file_url, first_paragraph_text, render_body
 from feeds.errors import FieldError, PostError, Problem, Severity, quote
+from feeds.formats import of_post
 from feeds.frontmatter import RawPost
 from feeds.model import Author, Blog, Enclosure, Image, Post
 from feeds.normalize.authors import Registry, parse_authors
@@ -25,7 +27,6 @@ KNOWN_FIELDS = frozenset({
     "title", "date", "updated", "author", "authors", "tags", "categories", "summary",
     "slug", "id", "link", "image", "image_caption", "enclosures", "draft", "lang",
 })
-_KINDS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # CommonMark ATX heading
@@ -102,9 +103,9 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     title = _title(work, heading)
     date = _date(work)
     slug = _slug(work)
-    url = ctx.blog.url(f"posts/{quote_url(slug)}/")
+    url = ctx.blog.url(routes.post_folder(slug))
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
-    content = render_body(body, _KINDS[raw.suffix], place) if render else ""
+    content = render_body(body, of_post(raw.path).body, place) if render else ""
     given = work.text("summary")
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
@@ -123,7 +124,7 @@ def with_body(raw: RawPost, ctx: Context, post: Post) -> Post:
     """`post` (normalised without its body) with its content and summary rendered."""
     body, _, _ = _title_and_body(raw, ctx)
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
-    content = render_body(body, _KINDS[raw.suffix], place)
+    content = render_body(body, of_post(raw.path).body, place)
     return replace(post, content_html=content, summary=post.summary or _summary(None, content),
                    rendered=True)
 
@@ -133,7 +134,7 @@ def _title_and_body(raw: RawPost, ctx: Context) -> tuple[str, str | None, TextPa
 
     A text file with no front matter is a page saved as text (SPEC §2.3).
     """
-    if raw.suffix == ".txt" and not raw.front:
+    if of_post(raw.path).text_page and not raw.front:
         page = read_text_page(raw.body, ctx.blog.chrome)
         return page.body, page.title, page
     return (*_split_heading(raw), None)
@@ -143,11 +144,11 @@ def _split_heading(raw: RawPost) -> tuple[str, str | None]:
     """The title line when there is no `title`: a Markdown body's leading `# heading`,
     a text body's first line. It is taken out of the body, so it is not shown twice."""
     lines = raw.body.lstrip("\n").split("\n")
-    kind = _KINDS[raw.suffix]
-    if "title" in raw.meta or kind == "html":
+    kind = of_post(raw.path)
+    if "title" in raw.meta or not kind.heading_title:
         return raw.body, None
-    match = _HEADING.match(lines[0]) if kind == "markdown" else None
-    if kind == "text" and lines[0].strip():
+    match = _HEADING.match(lines[0]) if kind.body == "markdown" else None
+    if kind.body == "text" and lines[0].strip():
         return "\n".join(lines[1:]), lines[0]
     if match is None:
         return raw.body, None

@@ -6,11 +6,11 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
 
+from feeds import routes
 from feeds.model import Author, Blog, Post
 
-FORMATS = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+FORMATS = routes.FEED_FILES
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
@@ -49,15 +49,15 @@ class Channel:
 
     def feed_url(self, kind: str) -> str:
         """Absolute URL of this channel's document in format `kind`."""
-        return self.blog.url(self.path + FORMATS[kind])
+        return self.blog.url(routes.feed(self.path, kind))
 
     def archive_url(self, number: int, kind: str) -> str:
         """Absolute URL of archive page `number` in format `kind`."""
-        return self.blog.url(f"archive/{number}/{FORMATS[kind]}")
+        return self.blog.url(routes.feed(routes.archive_folder(number), kind))
 
     def current_url(self, kind: str) -> str:
         """The subscription feed an archive page belongs to."""
-        return self.blog.url(FORMATS[kind])
+        return self.blog.url(routes.feed("", kind))
 
     @property
     def home_url(self) -> str:
@@ -68,11 +68,6 @@ class Channel:
     def updated(self) -> datetime:
         """Newest `updated` among the entries: the document's own date."""
         return max((p.updated for p in self.posts), default=EMPTY_DATE)
-
-
-def url_part(text: str) -> str:
-    """A slug or id as it goes into a URL path."""
-    return quote(text, safe="")
 
 
 def blog_channel(blog: Blog, posts: Sequence[Post], limit: int | None = None) -> Channel:
@@ -87,14 +82,14 @@ def blog_channel(blog: Blog, posts: Sequence[Post], limit: int | None = None) ->
 def tag_channel(blog: Blog, name: str, slug: str, posts: tuple[Post, ...]) -> Channel:
     """The feed of one tag."""
     return Channel(blog, f"{blog.title}: {name}", f"Posts tagged “{name}” on {blog.title}.",
-                   f"tags/{url_part(slug)}/", posts[: blog.feed_limit])
+                   routes.tag_folder(slug), posts[: blog.feed_limit])
 
 
 def author_channel(blog: Blog, author: Author, posts: tuple[Post, ...]) -> Channel:
     """The feed of one author."""
     return Channel(blog, f"{blog.title}: {author.name}",
                    f"Posts by {author.name} on {blog.title}.",
-                   f"authors/{url_part(author.id)}/", posts[: blog.feed_limit])
+                   routes.author_folder(author.id), posts[: blog.feed_limit])
 
 
 def archive_count(blog: Blog, total: int, kept: int) -> int:
@@ -117,7 +112,7 @@ def archive_channel(blog: Blog, posts: Sequence[Post], kept: int, number: int
     paging = Paging(prev=number - 1 or None, next=number + 1 if number < pages else None,
                     archive=True, complete=len(page) == size and number < pages)
     return Channel(blog, f"{blog.title} (archive {number})", blog.description,
-                   f"archive/{number}/", page, paging)
+                   routes.archive_folder(number), page, paging)
 
 
 def entry_html(post: Post) -> str:

@@ -1,0 +1,101 @@
+"""The address map: every kind of address the blog publishes, declared once
+(docs/reference.md §6.1).
+
+Paths here are relative to the base URL, without a leading slash. `parse`
+reads one (as the server and the export see it, percent-decoded) and the
+`*_folder` functions write them (percent-encoded, as they go into a URL), so
+no other module needs to know how an address is spelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote
+
+# The three syndication formats and the file name of each in every feed folder.
+FEED_FILES: dict[str, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+FORMAT_OF: dict[str, str] = {name: kind for kind, name in FEED_FILES.items()}
+# The addresses at the top that are not feeds, and what each is.
+TOP_PAGES: dict[str, str] = {"": "home", "about": "about", "about.json": "about-json",
+                             "feeds.opml": "opml", "feed.xsl": "xsl"}
+# A section folder, and what a key in it names.
+SECTIONS: dict[str, str] = {"posts": "post", "tags": "tag", "authors": "author"}
+STYLESHEET = "feed.xsl"
+FILES = "files/"  # the publisher's assets, served as they are
+
+Kind = Literal["home", "about", "about-json", "opml", "xsl", "feed", "post", "tag", "author",
+               "archive"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """What an address names: its kind, the key in its section (a post's slug, a tag's
+    slug, an author's id), an archive page's number, and the feed format ("" for a
+    page)."""
+
+    kind: Kind
+    key: str = ""
+    number: int = 0
+    format: str = ""
+
+    @property
+    def is_feed(self) -> bool:
+        """Whether the address is a syndication document (RSS, Atom or JSON Feed)."""
+        return bool(self.format)
+
+
+def parse(path: str) -> Route | None:
+    """The route of `path` (decoded, no leading slash); None when no address is spelled
+    so (whether a post or tag of that name exists is the library's question)."""
+    parts = path.split("/")
+    if len(parts) == 1:
+        return _top(path)
+    if len(parts) != 3 or not parts[1]:
+        return None
+    section, key, name = parts
+    if section == "archive":
+        return _archive(key, name)
+    kind = SECTIONS.get(section)
+    if kind is None or (name and (kind == "post" or name not in FORMAT_OF)):
+        return None
+    return Route(kind, key, format=FORMAT_OF.get(name, ""))  # type: ignore[arg-type]
+
+
+def _top(name: str) -> Route | None:
+    if name in FORMAT_OF:
+        return Route("feed", format=FORMAT_OF[name])
+    kind = TOP_PAGES.get(name)
+    return Route(kind) if kind is not None else None  # type: ignore[arg-type]
+
+
+def _archive(number: str, name: str) -> Route | None:
+    # ASCII digits only: int() would also take "٣" or " 3"
+    if not (number.isascii() and number.isdigit()) or name not in FORMAT_OF:
+        return None
+    return Route("archive", number=int(number), format=FORMAT_OF[name])
+
+
+def post_folder(slug: str) -> str:
+    """A post's page, as it goes into a URL."""
+    return f"posts/{quote(slug, safe='')}/"
+
+
+def tag_folder(slug: str) -> str:
+    """A tag's page and feeds, as they go into a URL."""
+    return f"tags/{quote(slug, safe='')}/"
+
+
+def author_folder(author_id: str) -> str:
+    """An author's page and feeds, as they go into a URL."""
+    return f"authors/{quote(author_id, safe='')}/"
+
+
+def archive_folder(number: int) -> str:
+    """Archive page `number`'s feeds (RFC 5005)."""
+    return f"archive/{number}/"
+
+
+def feed(folder: str, kind: str) -> str:
+    """The feed of format `kind` ("rss", "atom", "json") in `folder` ("" for the blog's)."""
+    return folder + FEED_FILES[kind]
