@@ -8,14 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, Server, free_port
+from conftest import ROOT, SAMPLE, Server, free_port, wait_until
 
 from feeds.export import file_for
 from feeds.library import Library, Options
@@ -126,15 +125,15 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, object, bytes]:
 
 
 def _check_nginx(base: str, out: Path, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 10
-    while True:
+    def listening() -> bool:
+        assert process.poll() is None, log.read_text()
         try:
             _get(base, {})
-            break
         except OSError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+            return False
+        return True
+
+    wait_until(listening, 10, "nginx listening")
     expected = {"rss.xml": "application/rss+xml", "atom.xml": "application/atom+xml",
                 "feed.json": "application/feed+json", "about.json": "application/json",
                 "feeds.opml": "text/x-opml", "feed.xsl": "text/xsl", "": "text/html",
