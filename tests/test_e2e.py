@@ -204,9 +204,25 @@ def test_healthz_names_no_files(server: Server) -> None:
     assert ".md" not in text and "no-store" in headers["Cache-Control"]
 
 
-def test_the_request_host_never_reaches_a_document(server: Server) -> None:
-    _, _, body = server.get("/rss.xml", {"Host": "evil.example", "X-Forwarded-Host": "evil"})
-    assert b"evil" not in body
+def test_the_request_host_never_reaches_a_document(tmp_path: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    # No --base-url and no `link`: the documents' base is the bind address, never the
+    # Host (or X-Forwarded-*) a request brings.
+    posts = tmp_path / "posts"
+    shutil.copytree(SAMPLE, posts)
+    settings = posts / "_blog.md"
+    settings.write_text(settings.read_text().replace("link: https://harbourlight.example.org/\n",
+                                                     ""))
+    server = serve(posts, give_base_url=False)
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example",
+              "X-Forwarded-Proto": "https", "Forwarded": "host=evil.example"}
+    for path in ("/rss.xml", "/atom.xml", "/feed.json", "/", "/feeds.opml", "/posts/fog-week/"):
+        status, _, plain = server.get(path)
+        assert status == 200, path
+        assert server.get(path, forged)[2] == plain, path
+    feed = feedparser.parse(server.get("/atom.xml")[2])
+    links = [feed.feed.link] + [link.href for entry in feed.entries for link in entry.links]
+    assert len(links) > len(feed.entries) > 0
+    assert [url for url in links if not url.startswith(server.base)] == []
 
 
 @pytest.mark.parametrize("kind", ["granian", "gunicorn"])
