@@ -64,16 +64,10 @@ def test_serve_with_a_bad_setting_stops_before_starting(tmp_path: Path) -> None:
 def test_serve_without_base_url_uses_its_bind_address(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": "---\ntitle: A\n---\nx\n"},
                        blog="---\ntitle: No Link\n---\nAbout.\n")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "feeds", "serve", "--posts", str(root),
-                                "--port", str(port), "--workers", "1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        body = _wait_and_get(f"http://127.0.0.1:{port}/rss.xml", process)
-        assert f"<link>http://127.0.0.1:{port}/</link>".encode() in body
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    server = serve(root, workers=1, give_base_url=False)
+    body = server.get("/rss.xml")[2]
+    assert f"<link>{server.base}</link>".encode() in body
+    assert f"<link>{server.base}posts/a/</link>".encode() in body
 
 
 def test_flask_development_server_runs_the_same_app(tmp_path: Path) -> None:

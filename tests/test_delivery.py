@@ -143,7 +143,7 @@ def test_assets_can_never_run_as_our_pages(client) -> None:  # type: ignore[no-u
     assert client.get("/files/" + "a" * 300 + ".png").status_code == 404
 
 
-def test_each_document_is_prepared_once_per_version(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_document_is_prepared_once_however_often_it_is_asked_for(client) -> None:  # type: ignore[no-untyped-def]
     state = client.application.extensions["feeds"]
     for _ in range(5):
         client.get("/rss.xml")

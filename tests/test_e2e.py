@@ -204,11 +204,10 @@ def test_healthz_names_no_files(server: Server) -> None:
     assert ".md" not in text and "no-store" in headers["Cache-Control"]
 
 
-def test_the_request_host_never_reaches_a_document(tmp_path: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_the_request_host_never_reaches_a_document(blog: Path, serve) -> None:  # type: ignore[no-untyped-def]
     # No --base-url and no `link`: the documents' base is the bind address, never the
     # Host (or X-Forwarded-*) a request brings.
-    posts = tmp_path / "posts"
-    shutil.copytree(SAMPLE, posts)
+    posts = blog
     settings = posts / "_blog.md"
     settings.write_text(settings.read_text().replace("link: https://harbourlight.example.org/\n",
                                                      ""))
@@ -226,10 +225,8 @@ def test_the_request_host_never_reaches_a_document(tmp_path: Path, serve) -> Non
 
 
 @pytest.mark.parametrize("kind", ["granian", "gunicorn"])
-def test_workers_start_with_the_feeds_rendered(tmp_path: Path, serve, kind: str) -> None:  # type: ignore[no-untyped-def]
-    posts = tmp_path / "posts"
-    shutil.copytree(SAMPLE, posts)
-    server = serve(posts, BASE, server=kind)
+def test_workers_start_with_the_feeds_rendered(blog: Path, serve, kind: str) -> None:  # type: ignore[no-untyped-def]
+    server = serve(blog, BASE, server=kind)
     for path in ("/rss.xml", "/atom.xml", "/feed.json", "/") * 6:  # over both workers
         assert server.get(path)[0] == 200
     renders: dict[str, str] = {}  # worker -> its renders line

@@ -63,9 +63,8 @@ def test_exported_bytes_equal_served_bytes(exported: tuple[Path, Path], serve) -
         assert status == 200 and body == (out / file_for(address)).read_bytes(), address
 
 
-def test_a_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
-    posts = tmp_path / "posts"
-    shutil.copytree(SAMPLE, posts)
+def test_a_rebuild_writes_only_what_changed(tmp_path: Path, blog: Path) -> None:
+    posts = blog
     first = build(posts, tmp_path / "out")
     assert build(posts, tmp_path / "out").startswith(first.split(",")[0] + ", 0 written, 0 rem")
     (posts / "2025-09-27-last-race-of-the-summer.md").unlink()
@@ -154,12 +153,11 @@ def _check_nginx(base: str, out: Path, process: subprocess.Popen[bytes], log: Pa
 
 
 def test_a_rebuild_renders_only_pages_whose_post_changed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, blog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from feeds import export as exporter
     from feeds.render import pages
 
-    posts = tmp_path / "posts"
-    shutil.copytree(SAMPLE, posts)
+    posts = blog
     rendered: list[str] = []
     real = pages.post_page
 
