@@ -5,6 +5,7 @@ folder of a test and a `blog` copy of the sample, the `app` and its `client`, a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -195,6 +197,18 @@ def _healthy(server: Server) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def running(posts: Path, tmp: Path, base_url: str | None = None, **options: Any
+            ) -> Iterator[Server]:
+    """A server for a `with` block (e.g. in a module-scoped fixture): `start_server`'s
+    arguments; stopped at the end of the block."""
+    started = start_server(posts, tmp, base_url, **options)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start servers on demand (`start_server`'s arguments); every one is stopped at the
@@ -226,12 +240,16 @@ def posts(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     return write_posts(tmp_path / "posts", *args, **kwargs)
 
 
+def copy_sample(folder: Path) -> Path:
+    """A copy of the sample blog at `folder` (tests may change it)."""
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
 @pytest.fixture
 def blog(tmp_path: Path) -> Path:
     """A copy of the sample blog (tests may change it)."""
-    copy = tmp_path / "blog"
-    shutil.copytree(SAMPLE, copy)
-    return copy
+    return copy_sample(tmp_path / "blog")
 
 
 @pytest.fixture

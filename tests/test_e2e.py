@@ -8,14 +8,14 @@ entries' fields are checked, not only the status codes.
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import jsonschema
 import pytest
-from conftest import SAMPLE, Server
+from conftest import SAMPLE, Server, copy_sample, running
 from lxml import etree
 
 pytestmark = pytest.mark.e2e
@@ -52,15 +52,11 @@ EXPECTED = [
 
 
 @pytest.fixture(scope="module", params=["granian", "gunicorn"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> object:
-    from conftest import start_server
-
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
-    posts = tmp / "posts"
-    shutil.copytree(SAMPLE, posts)
-    started = start_server(posts, tmp, BASE, server=request.param)
-    yield started
-    started.stop()
+    with running(copy_sample(tmp / "posts"), tmp, BASE, server=request.param) as started:
+        yield started
 
 
 def _iso(parsed: object) -> str:
@@ -140,15 +136,10 @@ def test_drafts_and_scheduled_posts_appear_nowhere(server: Server) -> None:
 
 def test_identical_bytes_and_etags_across_requests_and_restarts(
         server: Server, tmp_path: Path) -> None:
-    from conftest import start_server
-
     first = {p: server.get(p) for p in ["/rss.xml", "/atom.xml", "/feed.json", "/"]}
     again = {p: server.get(p) for p in first}
-    restarted = start_server(SAMPLE, tmp_path, BASE, workers=1)
-    try:
+    with running(SAMPLE, tmp_path, BASE, workers=1) as restarted:
         after = {p: restarted.get(p) for p in first}
-    finally:
-        restarted.stop()
     for path, (_, headers, body) in first.items():
         assert again[path][2] == body and after[path][2] == body, path
         assert headers["ETag"].startswith('"') and not headers["ETag"].startswith("W/")

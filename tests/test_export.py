@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, Server, free_port, wait_until
+from conftest import ROOT, Server, copy_sample, free_port, wait_until
 
 from feeds.export import file_for
 from feeds.library import Library, Options
@@ -33,8 +33,7 @@ def build(posts: Path, out: Path) -> str:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("export")
-    shutil.copytree(SAMPLE, tmp / "posts")
-    build(tmp / "posts", tmp / "out")
+    build(copy_sample(tmp / "posts"), tmp / "out")
     return tmp / "posts", tmp / "out"
 
 
