@@ -98,9 +98,9 @@ Second paragraph.
 """
 
 
-def post(title: str, date: str = "2024-01-01", body: str | None = None) -> str:
-    """A post file's text with a title and a date."""
-    return f"---\ntitle: {title}\ndate: {date}\n---\n{body or f'Body of {title}.'}\n"
+def post(title: str, date: str = "2024-01-01", body: str | None = None, extra: str = "") -> str:
+    """A post file's text: a title, a date, `extra` front matter lines, and a body."""
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body or f'Body of {title}.'}\n"
 
 
 def write_posts(root: Path, files: dict[str, str | bytes], blog: str | None = BLOG_MD) -> Path:
