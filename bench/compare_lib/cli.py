@@ -112,6 +112,7 @@ def run_sizes(args: argparse.Namespace, tools: Tools, systems: list[str],
     tables = []
 
     def save() -> None:
+        """Write the report so far: this run's file and results.json."""
         text = json.dumps(report, indent=2, default=str) + "\n"
         for name in (f"results-{stamp}.json", "results.json"):  # this run; the latest
             (args.work / name).write_text(text)

@@ -18,6 +18,7 @@ from compare_lib.common import MAKE_CORPUS, SEED
 
 
 def load_make_corpus() -> Any:
+    """make_corpus.py loaded from its file (it is no package)."""
     spec = importlib.util.spec_from_file_location("make_corpus", MAKE_CORPUS)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {MAKE_CORPUS}")
@@ -47,11 +48,13 @@ class Corpus:
 
     @property
     def posts_dir(self) -> Path:
+        """The folder the layout keeps its posts in."""
         folders = {"plain": self.dir / "posts", "hugo": self.dir / "content" / "posts",
                    "jekyll": self.dir / "_posts", "pelican": self.dir / "content"}
         return folders[self.layout]
 
     def ensure(self) -> None:
+        """Generate the corpus, unless a finished one of this size is there."""
         if self.done.exists() and self.done.read_text().strip() == str(self.size):
             self.remove_extra()
             print(f"  corpus {self.dir} (reused)", flush=True)
@@ -99,6 +102,7 @@ class Corpus:
         return target, post["title"].encode("utf-8"), written
 
     def drop_added(self) -> None:
+        """Remove the posts add_post wrote."""
         for path in self.added:
             path.unlink(missing_ok=True)
         self.added.clear()

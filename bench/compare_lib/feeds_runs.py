@@ -25,7 +25,9 @@ class FeedsRuns:
     corpora: dict[str, Any]
     results: dict[str, dict[str, list[Any]]]
     notes: list[str]
+
     def feeds_cmd_serve(self, port: int, cache: Path) -> list[str]:
+        """The `feeds serve` command, the same on every start."""
         # The same base URL on every start, as a real deployment has: the index is
         # keyed by it (posts carry absolute addresses), so a new one means a cold start.
         cmd = [self.tools.path("feeds"), "serve", "--posts", str(self.corpora["feeds"].posts_dir),
@@ -35,6 +37,7 @@ class FeedsRuns:
         return cmd
 
     def run_feeds(self, rep: int) -> None:
+        """One repeat of every feeds measurement."""
         self.feeds_serve(rep)
         if self.tools.feeds_build_help:
             self.feeds_build(rep)
@@ -43,6 +46,7 @@ class FeedsRuns:
                 self.record("feeds", m, "n/a")
 
     def feeds_serve(self, rep: int) -> None:
+        """Cold start, peak memory, warm restart and a new post in the server."""
         cache = self.work / "cache" / f"feeds-serve-{self.size}"
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(parents=True)
@@ -92,6 +96,7 @@ class FeedsRuns:
             corpus.drop_added()
 
     def feeds_build(self, rep: int) -> None:
+        """A full `feeds build`, then a rebuild after a new post."""
         corpus = self.corpora["feeds"]
         cache = self.work / "cache" / f"feeds-build-{self.size}"
         out = self.work / "out" / f"feeds-{self.size}"

@@ -26,7 +26,9 @@ class PeerRuns:
     corpora: dict[str, Any]
     results: dict[str, dict[str, list[Any]]]
     notes: list[str]
+
     def record_build(self, system: str, result: dict[str, float]) -> None:
+        """Record a measured build's wall time, CPU and peak memory."""
         self.record(system, "build", result["wall"])
         self.record(system, "build_cpu", result["cpu"])
         self.record(system, "build_mb", result["mb"])
@@ -40,6 +42,7 @@ class PeerRuns:
             self.notes.append(note)
 
     def run_hugo(self, rep: int) -> None:
+        """One repeat of every Hugo measurement."""
         corpus = self.corpora["hugo"]
         out = self.work / "out" / f"hugo-{self.size}"
         shutil.rmtree(out, ignore_errors=True)
@@ -77,12 +80,14 @@ class PeerRuns:
             self.failed("hugo", ["feed_only", "feed_only_mb"], exc)
 
     def hugo_server_cmd(self, port: int) -> list[str]:
+        """The `hugo server` command on 127.0.0.1:`port`."""
         return [self.tools.path("hugo"), "server", "--source", str(self.corpora["hugo"].dir),
                 "--bind", "127.0.0.1", "--port", str(port),
                 "--baseURL", f"http://127.0.0.1:{port}/", "--appendPort=false",
                 "--disableLiveReload"]
 
     def hugo_server(self, rep: int) -> None:
+        """Hugo's server: cold start, peak memory, restart and a new post."""
         corpus = self.corpora["hugo"]
         log = self.log("hugo-server", rep)
         timeout = self.args.timeout
@@ -117,9 +122,11 @@ class PeerRuns:
             corpus.drop_added()
 
     def skipped(self, system: str) -> bool:
+        """Whether --skip-slow leaves `system` out at this size."""
         return bool(self.args.skip_slow) and system in SLOW and self.size > 1000
 
     def skip_slow(self, system: str) -> bool:
+        """Record `system`'s builds as skipped, when they are."""
         if self.skipped(system):
             for m in ("build", "build_cpu", "build_mb", "new_post_cli"):
                 self.record(system, m, "skipped")
@@ -127,6 +134,7 @@ class PeerRuns:
         return False
 
     def run_jekyll(self, rep: int) -> None:
+        """Jekyll: a full incremental build, then one after a new post."""
         if self.skip_slow("jekyll"):
             return
         corpus = self.corpora["jekyll"]
@@ -150,6 +158,7 @@ class PeerRuns:
             corpus.drop_added()
 
     def run_pelican(self, rep: int) -> None:
+        """Pelican: a full build with its cache, then one after a new post."""
         if self.skip_slow("pelican"):
             return
         corpus = self.corpora["pelican"]

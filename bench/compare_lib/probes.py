@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -51,6 +52,7 @@ def wait_until(check: Callable[[], bool], deadline: float, proc: subprocess.Pope
 
 
 def status_is_200(port: int, path: str) -> Callable[[], bool]:
+    """A check that `path` answers 200."""
     def check() -> bool:
         answer = get(port, path)
         return answer is not None and answer[0] == 200

@@ -61,6 +61,7 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 20.0) -> None:
 
 
 def stop_all() -> None:
+    """Stop every process still running that bench/compare started."""
     for proc in list(STARTED):
         stop(proc, grace=5)
 
@@ -100,6 +101,7 @@ def measurement(stdout: bytes, stderr: bytes, cmd: list[str], log: Path) -> dict
 
 
 def tail(path: Path, lines: int = 8) -> str:
+    """The last `lines` lines of a log ('' if it cannot be read)."""
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -107,6 +109,7 @@ def tail(path: Path, lines: int = 8) -> str:
 
 
 def capture(cmd: list[str], timeout: float = 60) -> tuple[int, str]:
+    """Exit status and output of a short command (127: it could not run)."""
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False,
                               stdin=subprocess.DEVNULL)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 
 def children_map() -> dict[int, list[int]]:
+    """Every process's children, by parent pid, from /proc."""
     kids: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -27,6 +28,7 @@ def parent_of(stat: str) -> int:
 
 
 def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants."""
     kids = children_map()
     found, todo = [], [pid]
     while todo:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 def fmt(value: Any, unit: str) -> str:
+    """A table cell: a number to a sensible precision, else the status."""
     if isinstance(value, (int, float)):
         if unit == "MB":
             return f"{value:.0f}"
@@ -20,6 +21,7 @@ def fmt(value: Any, unit: str) -> str:
 
 
 def ratio(value: Any, base: Any) -> str:
+    """`value` / `base` as a cell ('' when either is no number)."""
     if isinstance(value, (int, float)) and isinstance(base, (int, float)) and base > 0:
         r = value / base
         return f"{r:.2f}x" if r < 10 else f"{r:.0f}x"

@@ -33,9 +33,11 @@ class Run(FeedsRuns, PeerRuns):
         self.corpora = {s: Corpus(self.work, LAYOUT[s], size) for s in systems}
 
     def record(self, system: str, metric: str, value: Any) -> None:
+        """Add one value of `metric` for `system`."""
         self.results[system].setdefault(metric, []).append(value)
 
     def failed(self, system: str, metrics: list[str], exc: Failed) -> None:
+        """Record `exc`'s status for `metrics`, and note what failed."""
         for m in metrics:
             self.record(system, m, exc.status)
         note = f"{system} {self.size}: {exc}"
@@ -43,9 +45,11 @@ class Run(FeedsRuns, PeerRuns):
         self.notes.append(note)
 
     def log(self, name: str, rep: int) -> Path:
+        """The log file of one step and repeat."""
         return self.logs / f"{name}-{self.size}-r{rep}.log"
 
     def run(self) -> None:
+        """Every repeat of every system, interleaved; corpora made first."""
         print(f"\n== {self.size:,} posts", flush=True)
         for system in self.systems:
             if self.skipped(system):
@@ -66,4 +70,5 @@ class Run(FeedsRuns, PeerRuns):
                 corpus.drop_added()
 
     def medians(self) -> dict[str, dict[str, Any]]:
+        """Each system's and metric's median (report.medians)."""
         return medians(self.results)

@@ -14,6 +14,8 @@ from compare_lib.processes import capture
 
 
 class Tools:
+    """The commands found for each system, and what this feeds can do."""
+
     def __init__(self, args: argparse.Namespace) -> None:
         here = Path(sys.executable).parent
         self.feeds = args.feeds or shutil.which("feeds", path=str(here)) \
@@ -30,15 +32,18 @@ class Tools:
         self.feeds_build_help = text if code == 0 else ""
 
     def installed(self, system: str) -> bool:
+        """Whether `system`'s command was found."""
         return bool(getattr(self, system))
 
     def path(self, system: str) -> str:
+        """`system`'s command; Failed when it was not found."""
         found = getattr(self, system)
         if not isinstance(found, str):
             raise Failed("not installed", system)
         return found
 
     def versions(self) -> dict[str, str]:
+        """Each system's version line, and Python's."""
         found = {}
         for system, flag in (("feeds", "--version"), ("hugo", "version"),
                              ("jekyll", "-v"), ("pelican", "--version")):
@@ -56,6 +61,7 @@ class Tools:
 
 
 def feeds_notes(tools: Tools) -> list[str]:
+    """Notes on the features this feeds lacks, for the report."""
     notes = []
     if "--cache" not in tools.feeds_serve_help:
         notes.append("feeds serve has no --cache: run without it, so the warm restart "
