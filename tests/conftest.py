@@ -1,8 +1,13 @@
-"""Shared fixtures: a fake clock, temporary posts folders, a real server."""
+"""Shared fixtures, in the shape of Flask's tutorial: the fake `clock`, the `posts`
+folder of a test and a `blog` copy of the sample, the `app` and its `client`, a
+`runner` of the real command line, the `leader` of a live blog, and a real server
+(`serve`). `wait_until` waits on a condition, never for a fixed time."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,13 +15,21 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from feeds.library import Library, Options, Reload, ReloadStats
+from feeds.live import Live
+from feeds.shared import Shared
+from feeds.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "posts"
@@ -36,6 +49,20 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str = "the condition"
+               ) -> float:
+    """Seconds until `predicate()` is true, polled until a bounded deadline; raises
+    AssertionError naming `what` if it never is."""
+    start = time.monotonic()
+    deadline = start + timeout
+    while True:
+        if predicate():
+            return time.monotonic() - start
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.02)  # the polling pace, not a wait for an outcome
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -69,6 +96,11 @@ A test blog about testing.
 
 Second paragraph.
 """
+
+
+def post(title: str, date: str = "2024-01-01", body: str | None = None, extra: str = "") -> str:
+    """A post file's text: a title, a date, `extra` front matter lines, and a body."""
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body or f'Body of {title}.'}\n"
 
 
 def write_posts(root: Path, files: dict[str, str | bytes], blog: str | None = BLOG_MD) -> Path:
@@ -132,43 +164,168 @@ class Server:
                 self.process.wait(timeout=5)
 
 
-def start_server(posts: Path, tmp: Path, base_url: str | None = None,
-                 workers: int = 2, server: str = "granian") -> Server:
-    """Start `feeds serve` and wait (bounded) until /healthz answers."""
+def start_server(posts: Path, tmp: Path, base_url: str | None = None, workers: int = 2,
+                 server: str = "granian", *, give_base_url: bool = True) -> Server:
+    """Start `feeds serve` and wait (bounded) until /healthz answers. Without
+    `give_base_url`, no --base-url is passed: the server falls back on its settings."""
     port = free_port()
     base = base_url or f"http://127.0.0.1:{port}/"
     log = tmp / f"serve-{port}.log"
     command = [sys.executable, "-m", "feeds", "serve", "--posts", str(posts), "--port",
-               str(port), "--workers", str(workers), "--base-url", base, "--server", server]
+               str(port), "--workers", str(workers), "--server", server]
+    if give_base_url:
+        command += ["--base-url", base]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
     env["FEEDS_CACHE"] = str(tmp / "cache")  # not the user's cache folder
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    server = Server(process, f"http://127.0.0.1:{port}/", log)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"feeds serve exited: {log.read_text()}")
-        try:
-            if server.get("/healthz")[0] == 200:
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"feeds serve did not start: {log.read_text()}")
+    started = Server(process, f"http://127.0.0.1:{port}/", log)
+    try:
+        wait_until(lambda: _healthy(started), 20, "feeds serve answering /healthz")
+    except AssertionError:
+        started.stop()
+        raise RuntimeError(f"feeds serve did not start: {log.read_text()}") from None
+    return started
+
+
+def _healthy(server: Server) -> bool:
+    if server.process.poll() is not None:
+        raise RuntimeError(f"feeds serve exited: {server.log.read_text()}")
+    try:
+        return server.get("/healthz")[0] == 200
+    except OSError:  # not listening yet
+        return False
+
+
+@contextlib.contextmanager
+def running(posts: Path, tmp: Path, base_url: str | None = None, **options: Any
+            ) -> Iterator[Server]:
+    """A server for a `with` block (e.g. in a module-scoped fixture): `start_server`'s
+    arguments; stopped at the end of the block."""
+    started = start_server(posts, tmp, base_url, **options)
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[object]:
-    """Start servers on demand; every one is stopped at the end of the test."""
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start servers on demand (`start_server`'s arguments); every one is stopped at the
+    end of the test."""
     started: list[Server] = []
 
     def _start(posts: Path, base_url: str | None = None, workers: int = 2,
-               server: str = "granian") -> Server:
-        server = start_server(posts, tmp_path, base_url, workers, server)
-        started.append(server)
-        return server
+               server: str = "granian", **options: bool) -> Server:
+        one = start_server(posts, tmp_path, base_url, workers, server, **options)
+        started.append(one)
+        return one
 
     yield _start
-    for server in started:
-        server.stop()
+    for one in started:
+        one.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "posts(files, blog=BLOG_MD): what the `posts` "
+                            "fixture writes (`write_posts` arguments)")
+
+
+@pytest.fixture
+def posts(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The test's posts folder, written before `app` loads it: what the test's
+    `@pytest.mark.posts(files, blog=...)` says, else the test blog with no post."""
+    marker = request.node.get_closest_marker("posts")
+    args, kwargs = (marker.args, marker.kwargs) if marker else (({},), {})
+    return write_posts(tmp_path / "posts", *args, **kwargs)
+
+
+def copy_sample(folder: Path) -> Path:
+    """A copy of the sample blog at `folder` (tests may change it)."""
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Path:
+    """A copy of the sample blog (tests may change it)."""
+    return copy_sample(tmp_path / "blog")
+
+
+@pytest.fixture
+def app(posts: Path, clock: FakeClock, tmp_path: Path) -> Iterator[Flask]:
+    """The feeds app on `posts`, on the fake clock, not watching (as `feeds serve` makes
+    it before forking)."""
+    shared = Shared.create(tmp_path)
+    yield create_app(Options(posts), clock, shared=shared, start=False)
+    shared.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def run_feeds(*args: str, env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
+    """The real `python -m feeds ARGS` (bounded in time), in an environment with no
+    FEEDS_ setting but the private cache."""
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("FEEDS_") or k == "FEEDS_CACHE"}
+    return subprocess.run([sys.executable, "-m", "feeds", *args], capture_output=True,
+                          text=True, timeout=120, env={**clean, **(env or {})}, check=False)
+
+
+@pytest.fixture
+def runner() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs the real command line: `runner("check", "--posts", DIR)`."""
+    return run_feeds
+
+
+class Leader:
+    """A `Live` that leads its run folder, reloaded as its watcher thread does."""
+
+    def __init__(self, options: Options, clock: FakeClock, run: Path) -> None:
+        self.live = Live(Library(options, clock), Shared(run))
+        assert self.live.shared.try_lead()
+
+    def reload(self, paths: set[str] | None = None) -> ReloadStats:
+        """`Live.reload(paths)` (None: the periodic full listing); what the loader did."""
+        loader = self.live.library.loader
+        seen: list[Reload] = []
+        for name in ("load", "update"):
+            setattr(loader, name, _recording(getattr(loader, name), seen))
+        try:
+            self.live.reload(paths)
+        finally:
+            del loader.load, loader.update
+        return seen[-1].stats
+
+    def titles(self) -> list[str]:
+        return [p.title for p in self.live.snapshot().posts]
+
+
+def _recording(method: Callable[..., Reload | None], seen: list[Reload]
+               ) -> Callable[..., Reload | None]:
+    def call(*args: object) -> Reload | None:
+        result = method(*args)
+        if result is not None:
+            seen.append(result)
+        return result
+    return call
+
+
+@pytest.fixture
+def leader(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Leader]]:
+    """Makes the leader of a live blog: `leader(root, **Options fields)`; its run folder
+    is closed at the end of the test."""
+    made: list[Leader] = []
+
+    def _make(root: Path, **options: object) -> Leader:
+        made.append(Leader(Options(root, **options), clock,  # type: ignore[arg-type]
+                           tmp_path / f"run-{len(made)}"))
+        return made[-1]
+
+    yield _make
+    for one in made:
+        one.live.shared.close()

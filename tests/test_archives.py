@@ -93,7 +93,7 @@ def test_full_archive_pages_never_change(tmp_path: Path) -> None:
             after.document(f"archive/{number}/atom.xml").body
 
 
-def test_tag_and_author_feeds(site: Site) -> None:
+def test_tag_and_author_feeds_list_their_own_posts_newest_first(site: Site) -> None:
     odd = feedparser.parse(site.document("tags/odd/atom.xml").body)
     assert odd.feed.title == "Many: odd"
     assert [e.title for e in odd.entries] == [f"Post {i}" for i in (21, 19, 17, 15, 13, 11, 9)]

@@ -8,9 +8,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 
 import pytest
-from conftest import ROOT, SAMPLE, Server
+from conftest import ROOT, Server, copy_sample, running
 from lxml import html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -41,14 +42,10 @@ def seen(server: Server, path: str, name: str) -> html.HtmlElement:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> object:
-    from conftest import start_server
-
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("browser")
-    shutil.copytree(SAMPLE, tmp / "posts")
-    started = start_server(tmp / "posts", tmp, workers=1)  # its own address as base URL
-    yield started
-    started.stop()
+    with running(copy_sample(tmp / "posts"), tmp, workers=1) as started:  # its own address
+        yield started
 
 
 def text(page: html.HtmlElement) -> str:

@@ -5,18 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from conftest import ROOT, SAMPLE, free_port, write_posts
+from conftest import ROOT, SAMPLE, free_port, run_feeds, wait_until, write_posts
 
-
-def feeds(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("FEEDS_") or k == "FEEDS_CACHE"}
-    return subprocess.run([sys.executable, "-m", "feeds", *args], capture_output=True,
-                          text=True, timeout=60, env={**clean, **(env or {})}, check=False)
+feeds = run_feeds  # the real command line, as a user runs it
 
 
 def test_check_passes_on_the_sample_blog() -> None:
@@ -70,16 +64,10 @@ def test_serve_with_a_bad_setting_stops_before_starting(tmp_path: Path) -> None:
 def test_serve_without_base_url_uses_its_bind_address(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     root = write_posts(tmp_path / "posts", {"2024-01-01-a.md": "---\ntitle: A\n---\nx\n"},
                        blog="---\ntitle: No Link\n---\nAbout.\n")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "feeds", "serve", "--posts", str(root),
-                                "--port", str(port), "--workers", "1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        body = _wait_and_get(f"http://127.0.0.1:{port}/rss.xml", process)
-        assert f"<link>http://127.0.0.1:{port}/</link>".encode() in body
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    server = serve(root, workers=1, give_base_url=False)
+    body = server.get("/rss.xml")[2]
+    assert f"<link>{server.base}</link>".encode() in body
+    assert f"<link>{server.base}posts/a/</link>".encode() in body
 
 
 def test_flask_development_server_runs_the_same_app(tmp_path: Path) -> None:
@@ -98,15 +86,19 @@ def test_flask_development_server_runs_the_same_app(tmp_path: Path) -> None:
 
 
 def _wait_and_get(url: str, process: subprocess.Popen[bytes]) -> bytes:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    answers: list[bytes] = []
+
+    def answered() -> bool:
         assert process.poll() is None, "the server exited"
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
-                return bytes(response.read())
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"no answer from {url}")
+                answers.append(bytes(response.read()))
+        except OSError:  # not listening yet
+            return False
+        return True
+
+    wait_until(answered, 20, f"an answer from {url}")
+    return answers[0]
 
 
 def test_new_writes_a_dated_post_atomically_and_never_overwrites(tmp_path: Path) -> None:

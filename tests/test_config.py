@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from conftest import ROOT
 
@@ -14,9 +16,42 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     assert [s.name for s in SETTINGS if f"`{s.name}`" not in readme] == []
 
 
-def test_defaults_when_nothing_is_given() -> None:
-    settings = resolve({}, {}, {})
-    assert {s.name: settings[s.name] for s in SETTINGS} == {s.name: s.default for s in SETTINGS}
+def readme_defaults() -> dict[str, str]:
+    """The README's settings table: setting name -> its "default" cell."""
+    table = (ROOT / "README.md").read_text().split("| setting | meaning | default |")[1]
+    rows = itertools.takewhile(lambda line: line.startswith("|"), table.splitlines()[2:])
+    cells = {}
+    for row in rows:
+        names, _, default = (cell.strip() for cell in row.strip("|").rsplit("|", 2))
+        cells.update({name.strip("` "): default for name in names.split(",")})
+    return cells
+
+
+def as_documented(value: object) -> str | None:
+    """How the README writes a default value; None: a computed default, described."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        for unit, size in (("MiB", 1024 ** 2), ("KiB", 1024)):
+            if value % size == 0:
+                return f"{value // size} {unit}"
+        return f"{value:,}"
+    if isinstance(value, str):
+        return f"`{value}`"
+    return "empty" if isinstance(value, dict) or value == () else None
+
+
+def test_defaults_when_nothing_is_given_are_the_readmes() -> None:
+    settings, documented = resolve({}, {}, {}), readme_defaults()
+    assert set(documented) == {s.name for s in SETTINGS}
+    shown = {s.name: as_documented(settings[s.name]) for s in SETTINGS}
+    assert {n: documented[n] for n, v in shown.items() if v is not None} == \
+        {n: v for n, v in shown.items() if v is not None} | {"hub": "none"}
+    assert (settings["feed_limit"], settings["language"], settings["hub"]) == (20, "en", ())
+    assert [n for n, v in shown.items() if v is None] == [  # described, not a value
+        "title", "link", "description", "author", "id_authority", "image", "icon",
+        "copyright"]
+    assert all(settings[n] is None for n, v in shown.items() if v is None)
 
 
 def test_lists_from_text_and_urls_get_a_slash() -> None:

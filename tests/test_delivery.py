@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
-from pathlib import Path
 
 import brotli
 import pytest
-from conftest import FakeClock, write_posts
 
 from feeds.delivery import Prepared, choose_encoding, entity_tags
 from feeds.render.site import Document
-from feeds.shared import Shared
-from feeds.web import create_app
 
 LAST = datetime(2024, 5, 2, 8, 0, 0, 500000, tzinfo=UTC)
 BODY = b"<rss>" + b"x" * 2000 + b"</rss>"
@@ -113,19 +109,12 @@ def test_entity_tags() -> None:
     assert entity_tags('W/"a", "b" ,garbage, *') == {"a", "b", "*"}
 
 
-@pytest.fixture
-def client(tmp_path: Path, clock: FakeClock):  # type: ignore[no-untyped-def]
-    from feeds.library import Options
-
-    root = write_posts(tmp_path / "posts", {
-        "2024-01-01-a.md": "---\ntitle: A\n---\n" + "Words. " * 100,
-        "images/x.svg": "<svg xmlns='http://www.w3.org/2000/svg'><script>1</script></svg>",
-        "2024-01-02-Привет.md": "---\ntitle: Hello\n---\nx\n",
-    }, blog="---\ntitle: T\nlink: https://blog.example.org/\nhub: https://hub.example/\n---\n")
-    shared = Shared.create(tmp_path)
-    app = create_app(Options(root), clock, shared=shared, start=False)
-    yield app.test_client()
-    shared.close()
+# The `client` fixture (conftest.py) serves these posts in every test of this module.
+pytestmark = pytest.mark.posts({
+    "2024-01-01-a.md": "---\ntitle: A\n---\n" + "Words. " * 100,
+    "images/x.svg": "<svg xmlns='http://www.w3.org/2000/svg'><script>1</script></svg>",
+    "2024-01-02-Привет.md": "---\ntitle: Hello\n---\nx\n",
+}, blog="---\ntitle: T\nlink: https://blog.example.org/\nhub: https://hub.example/\n---\n")
 
 
 def test_the_app_sends_documents_with_every_header(client) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +143,7 @@ def test_assets_can_never_run_as_our_pages(client) -> None:  # type: ignore[no-u
     assert client.get("/files/" + "a" * 300 + ".png").status_code == 404
 
 
-def test_each_document_is_prepared_once_per_version(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_document_is_prepared_once_however_often_it_is_asked_for(client) -> None:  # type: ignore[no-untyped-def]
     state = client.application.extensions["feeds"]
     for _ in range(5):
         client.get("/rss.xml")

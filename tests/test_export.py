@@ -8,14 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, Server, free_port
+from conftest import ROOT, Server, copy_sample, free_port, wait_until
 
 from feeds.export import file_for
 from feeds.library import Library, Options
@@ -34,8 +33,7 @@ def build(posts: Path, out: Path) -> str:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("export")
-    shutil.copytree(SAMPLE, tmp / "posts")
-    build(tmp / "posts", tmp / "out")
+    build(copy_sample(tmp / "posts"), tmp / "out")
     return tmp / "posts", tmp / "out"
 
 
@@ -64,9 +62,8 @@ def test_exported_bytes_equal_served_bytes(exported: tuple[Path, Path], serve) -
         assert status == 200 and body == (out / file_for(address)).read_bytes(), address
 
 
-def test_a_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
-    posts = tmp_path / "posts"
-    shutil.copytree(SAMPLE, posts)
+def test_a_rebuild_writes_only_what_changed(tmp_path: Path, blog: Path) -> None:
+    posts = blog
     first = build(posts, tmp_path / "out")
     assert build(posts, tmp_path / "out").startswith(first.split(",")[0] + ", 0 written, 0 rem")
     (posts / "2025-09-27-last-race-of-the-summer.md").unlink()
@@ -126,15 +123,15 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, object, bytes]:
 
 
 def _check_nginx(base: str, out: Path, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 10
-    while True:
+    def listening() -> bool:
+        assert process.poll() is None, log.read_text()
         try:
             _get(base, {})
-            break
         except OSError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+            return False
+        return True
+
+    wait_until(listening, 10, "nginx listening")
     expected = {"rss.xml": "application/rss+xml", "atom.xml": "application/atom+xml",
                 "feed.json": "application/feed+json", "about.json": "application/json",
                 "feeds.opml": "text/x-opml", "feed.xsl": "text/xsl", "": "text/html",
@@ -155,12 +152,11 @@ def _check_nginx(base: str, out: Path, process: subprocess.Popen[bytes], log: Pa
 
 
 def test_a_rebuild_renders_only_pages_whose_post_changed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, blog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from feeds import export as exporter
     from feeds.render import pages
 
-    posts = tmp_path / "posts"
-    shutil.copytree(SAMPLE, posts)
+    posts = blog
     rendered: list[str] = []
     real = pages.post_page
 

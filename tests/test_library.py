@@ -6,14 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BLOG_MD, FakeClock, write_posts
+from conftest import BLOG_MD, FakeClock, post, write_posts
 
 from feeds.errors import ConfigError, Severity
 from feeds.library import Library, Options
-
-
-def post(title: str, date: str, extra: str = "") -> str:
-    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\nBody of {title}.\n"
 
 
 @pytest.fixture
@@ -21,7 +17,7 @@ def blog(tmp_path: Path) -> Path:
     return write_posts(tmp_path / "posts", {
         "2024-01-01-old.md": post("Old", "2024-01-01"),
         "2024-02-01-new.md": post("New", "2024-02-01"),
-        "2024-01-15-draft.md": post("Draft", "2024-01-15", "draft: true\n"),
+        "2024-01-15-draft.md": post("Draft", "2024-01-15", extra="draft: true\n"),
         "2099-01-01-future.md": post("Future", "2099-01-01T09:00:00Z"),
         "2024-01-20-bad.md": "---\ntitle: no\n---\nx\n",
         "images/pic.png": b"\x89PNG\r\n",
@@ -69,8 +65,8 @@ def test_same_slug_or_id_rejects_the_later_file_naming_both(tmp_path: Path,
     root = write_posts(tmp_path / "posts", {
         "a/2024-01-01-same.md": post("A", "2024-01-01"),
         "b/2024-01-01-same.md": post("B", "2024-01-01"),
-        "c.md": post("C", "2024-01-02", "id: urn:x:1\n"),
-        "d.md": post("D", "2024-01-03", "id: urn:x:1\n"),
+        "c.md": post("C", "2024-01-02", extra="id: urn:x:1\n"),
+        "d.md": post("D", "2024-01-03", extra="id: urn:x:1\n"),
     })
     library = Library(Options(root), clock)
     errors = {p.path: p.message for p in library.problems if p.severity is Severity.ERROR}

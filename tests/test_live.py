@@ -1,16 +1,16 @@
-"""SPEC §6.3: live posts. Only changed files are read; a broken save keeps the last
-good version; every worker follows the one leader's versions in order."""
+"""Live posts (README, "Live posts"): only changed files are read; a broken save keeps
+the last good version; every worker follows the one leader's versions in order. Reloads
+go through `Live.reload`, the method the leader's watcher thread calls."""
 
 from __future__ import annotations
 
 import errno
 import os
-import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, age, write_posts
+from conftest import FakeClock, Leader, age, post, wait_until, write_posts
 
 from feeds import shared as shared_module
 from feeds import sources
@@ -20,58 +20,57 @@ from feeds.live import Live, Watcher, join
 from feeds.shared import Shared
 
 
-def post(title: str, date: str = "2024-01-01") -> str:
-    return f"---\ntitle: {title}\ndate: {date}\n---\nBody of {title}.\n"
-
-
 def titles(library: Library) -> list[str]:
     return [p.title for p in library.snapshot().posts]
 
 
-def test_refresh_reads_only_what_changed(tmp_path: Path, clock: FakeClock) -> None:
+def test_the_periodic_listing_reads_only_what_changed(tmp_path: Path, leader) -> None:  # type: ignore[no-untyped-def]
     root = age(write_posts(tmp_path / "posts", {f"p{i}.md": post(f"P{i}", f"2024-01-0{i}")
                                                 for i in range(1, 6)}))
-    library = Library(Options(root), clock)
-    assert library.last_reload.files_read == 5
-    assert library.refresh().files_read == 0
+    live: Leader = leader(root)
+    assert live.live.library.last_reload.files_read == 5
+    assert live.reload().files_read == 0
+    assert live.live.shared.generation() == 0  # nothing new: nothing published
     (root / "p6.md").write_text(post("P6", "2024-01-06"))  # added
     (root / "p1.md").write_text(post("P1 edited", "2024-01-01"))  # edited
     (root / "p2.md").rename(root / "p2-renamed.md")  # renamed
     (root / "p3.md").unlink()  # deleted
-    assert library.refresh().files_read == 3
-    assert titles(library) == ["P6", "P5", "P4", "P2", "P1 edited"]
+    assert live.reload().files_read == 3
+    assert live.titles() == ["P6", "P5", "P4", "P2", "P1 edited"]
+    assert live.live.shared.generation() == 1
 
 
-def test_a_broken_save_keeps_the_last_good_version(tmp_path: Path, clock: FakeClock) -> None:
+def test_a_broken_save_keeps_the_last_good_version(tmp_path: Path, leader) -> None:  # type: ignore[no-untyped-def]
     root = write_posts(tmp_path / "posts", {"a.md": post("A"), "b.md": post("B", "2024-01-02")})
-    library = Library(Options(root), clock)
+    live: Leader = leader(root)
     (root / "a.md").write_text("---\ntitle: A, half writ")  # an editor's first step
-    library.refresh()
-    assert titles(library) == ["B", "A"]
-    errors = [p for p in library.problems if p.severity is Severity.ERROR]
+    live.reload({"a.md"})
+    assert live.titles() == ["B", "A"]
+    errors = [p for p in live.live.library.problems if p.severity is Severity.ERROR]
     assert [p.path for p in errors] == ["a.md"]
     assert "last good version is still published" in errors[0].message
     (root / "a.md").write_text(post("A, finished"))
-    library.refresh()
-    assert titles(library) == ["B", "A, finished"]
-    assert library.problems == ()
+    live.reload({"a.md"})
+    assert live.titles() == ["B", "A, finished"]
+    assert live.live.library.problems == ()
     (root / "new.md").write_text("---\ntitle: [broken")  # never good: never published
-    library.refresh()
-    assert titles(library) == ["B", "A, finished"]
+    live.reload({"new.md"})
+    assert live.titles() == ["B", "A, finished"]
+    assert [p.path for p in live.live.library.problems] == ["new.md"]
 
 
-def test_a_change_of_blog_settings_or_assets_rereads_everything(
-        tmp_path: Path, clock: FakeClock) -> None:
+def test_a_change_of_blog_settings_or_assets_rereads_everything(tmp_path: Path, leader  # type: ignore[no-untyped-def]
+                                                                ) -> None:
     root = write_posts(tmp_path / "posts",
                        {"a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n![p](pic.png)\n"})
-    library = Library(Options(root), clock)
-    assert "files/pic.png" not in library.snapshot().posts[0].content_html
+    live: Leader = leader(root)
+    assert "files/pic.png" not in live.live.snapshot().posts[0].content_html
     (root / "pic.png").write_bytes(b"\x89PNG")
-    assert library.refresh().files_read == 1
-    assert "https://blog.example.org/files/pic.png" in library.snapshot().posts[0].content_html
+    assert live.reload({"pic.png"}).files_read == 1  # an event the leader cannot place
+    assert "https://blog.example.org/files/pic.png" in live.live.snapshot().posts[0].content_html
     (root / "_blog.md").write_text("---\ntitle: Renamed\nlink: https://blog.example.org/\n---\n")
-    assert library.refresh().files_read == 1
-    assert library.snapshot().blog.title == "Renamed"
+    assert live.reload({"_blog.md"}).files_read == 1
+    assert live.live.snapshot().blog.title == "Renamed"
 
 
 def test_followers_take_the_leaders_versions(tmp_path: Path, clock: FakeClock) -> None:
@@ -237,11 +236,12 @@ def test_the_watcher_hears_a_posts_folder_given_through_a_link(tmp_path: Path) -
         assert watcher.observer is not None
         (real / "a.md").write_text(post("A"))
         heard: set[str] = set()
-        deadline = time.monotonic() + 2
-        while "a.md" not in heard and time.monotonic() < deadline:
-            time.sleep(0.05)
-            heard |= watcher.take() or {"(listing)"}
-        assert "a.md" in heard
+
+        def heard_it() -> bool:
+            heard.update(watcher.take() or {"(listing)"})
+            return "a.md" in heard
+
+        wait_until(heard_it, 2, "the event of a.md")
     finally:
         watcher.stop()
 
@@ -294,37 +294,42 @@ def test_a_post_coming_due_does_not_undo_a_newer_load(tmp_path: Path, clock: Fak
 
 @pytest.mark.parametrize("change", ["asset", "blog"])
 def test_a_broken_save_keeps_its_last_good_version_when_everything_is_read_again(
-        tmp_path: Path, clock: FakeClock, change: str) -> None:
+        tmp_path: Path, leader, change: str) -> None:  # type: ignore[no-untyped-def]
     root = write_posts(tmp_path / "posts", {"a.md": post("A"), "b.md": post("B", "2024-01-02")})
-    library = Library(Options(root), clock)
+    live: Leader = leader(root)
     (root / "a.md").write_text("---\ntitle: A, half writ")  # an editor's first step
-    library.refresh()
+    live.reload({"a.md"})
     if change == "asset":  # e.g. an image dropped into the post being written
         (root / "pic.png").write_bytes(b"\x89PNG")
+        named = "pic.png"
     else:
         (root / "_blog.md").write_text("---\ntitle: Renamed\nlink: https://blog.example.org/\n---\n")
-    assert library.refresh().files_read == 2
-    assert titles(library) == ["B", "A"]
-    errors = [p.message for p in library.problems if p.path == "a.md"]
+        named = "_blog.md"
+    assert live.reload({named}).files_read == 2
+    assert live.titles() == ["B", "A"]
+    errors = [p.message for p in live.live.library.problems if p.path == "a.md"]
     assert len(errors) == 1 and "last good version is still published" in errors[0]
 
 
-def test_a_second_write_in_the_same_clock_tick_is_not_missed(tmp_path: Path,
-                                                              clock: FakeClock) -> None:
+def test_a_second_write_in_the_same_clock_tick_is_not_missed(tmp_path: Path, leader  # type: ignore[no-untyped-def]
+                                                              ) -> None:
     root = write_posts(tmp_path / "posts", {"a.md": post("Aaaa")})
-    library = Library(Options(root), clock)
+    live: Leader = leader(root)
+    loader = live.live.library.loader
     path = root / "a.md"
     before = path.stat()
     path.write_text(post("Bbbb"))  # the same size; a coarse clock gives the same time
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert sources.stat_key(root, "a.md") == library.loader.catalog.files["a.md"].key
-    reload = library.loader.update(["a.md"])
-    assert reload is not None and [p.title for p in reload.loaded.posts] == ["Bbbb"]
-    library.refresh()  # read again while racy, but the same content: nothing to publish
+    assert sources.stat_key(root, "a.md") == loader.catalog.files["a.md"].key
+    assert live.reload({"a.md"}).files_read == 1
+    assert live.titles() == ["Bbbb"]
+    generation = live.live.shared.generation()
+    live.reload()  # read again while racy, but the same content: nothing to publish
+    assert live.live.shared.generation() == generation
     age(root)
-    library.refresh()  # its key changed with the new time: read once more ...
-    assert library.loader.update(["a.md"]) is not None
-    assert not library.loader.update(["a.md"]).changed  # ... and no more: not racy now
+    live.reload()  # its key changed with the new time: read once more ...
+    assert loader.update(["a.md"]) is not None
+    assert not loader.update(["a.md"]).changed  # ... and no more: not racy now
 
 
 def test_a_record_left_by_a_leader_that_died_before_counting_it_goes(

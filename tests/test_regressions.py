@@ -6,27 +6,22 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, write_posts
+from conftest import FakeClock, post, write_posts
 
 from feeds.delivery import Prepared
 from feeds.library import Library, Options
 from feeds.live import Live
 from feeds.render.site import Document, Site
 from feeds.shared import Shared
-from feeds.web import create_app
 
 
-def post(title: str, date: str, body: str = "Body.") -> str:
-    return f"---\ntitle: {title}\ndate: {date}\n---\n{body}\n"
-
-
-def test_odd_digits_in_an_archive_address_are_not_found(tmp_path: Path, clock: FakeClock
-                                                        ) -> None:
-    root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01")})
-    shared = Shared.create(tmp_path)
-    client = create_app(Options(root), clock, shared=shared, start=False).test_client()
+@pytest.mark.posts({"a.md": post("A", "2024-01-01"), "b.md": post("B", "2024-01-02"),
+                    "c.md": post("C", "2024-01-03")},
+                   blog="---\ntitle: T\nlink: https://t.example/\nfeed_limit: 1\n"
+                        "archive_size: 1\n---\n")
+def test_odd_digits_in_an_archive_address_are_not_found(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/archive/2/rss.xml").status_code == 200  # "2" is there, "²" is not
     assert client.get("/archive/%C2%B2/rss.xml").status_code == 404
-    shared.close()
 
 
 def test_a_garbage_if_none_match_leaves_if_modified_since_in_charge() -> None:
@@ -51,40 +46,44 @@ def test_the_newest_full_archive_page_is_not_immutable(tmp_path: Path, clock: Fa
     assert site.document("archive/1/atom.xml").kind == "archive"
 
 
-def test_an_asset_appearing_changes_the_version_and_the_bodies(tmp_path: Path,
-                                                               clock: FakeClock) -> None:
+def test_an_asset_appearing_changes_the_version_and_the_bodies(tmp_path: Path, leader  # type: ignore[no-untyped-def]
+                                                               ) -> None:
     root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01", "![p](pic.png)")})
-    library = Library(Options(root, lazy=True), clock)
-    before = library.snapshot()
+    live = leader(root, lazy=True).live
+    library = live.library
+    before = live.snapshot()
     assert "/files/pic.png" not in library.full(before.posts[0]).content_html
     (root / "pic.png").write_bytes(b"\x89PNG")
-    library.refresh()
-    after = library.snapshot()
+    live.reload({"pic.png"})
+    after = live.snapshot()
     assert after.version != before.version
     assert "/files/pic.png" in library.full(after.posts[0]).content_html
 
 
-def test_an_enclosure_length_follows_its_file(tmp_path: Path, clock: FakeClock) -> None:
+def test_an_enclosure_length_follows_its_file(tmp_path: Path, clock: FakeClock, leader  # type: ignore[no-untyped-def]
+                                              ) -> None:
     root = write_posts(tmp_path / "posts", {
         "a.md": "---\ntitle: A\ndate: 2024-01-01\nenclosures: [ep.mp3]\n---\nx\n",
         "ep.mp3": b"x" * 100})
-    library = Library(Options(root, cache=tmp_path / "cache", lazy=True), clock)
-    assert library.snapshot().posts[0].enclosures[0].length == 100
+    live = leader(root, cache=tmp_path / "cache", lazy=True).live
+    assert live.snapshot().posts[0].enclosures[0].length == 100
     (root / "ep.mp3").write_bytes(b"x" * 5000)
-    library.refresh()
-    assert library.snapshot().posts[0].enclosures[0].length == 5000
+    live.reload({"ep.mp3"})
+    assert live.snapshot().posts[0].enclosures[0].length == 5000
     again = Library(Options(root, cache=tmp_path / "cache", lazy=True), clock)
     assert again.snapshot().posts[0].enclosures[0].length == 5000
 
 
-def test_a_broken_save_keeps_the_rendered_body_in_lazy_mode(tmp_path: Path,
-                                                             clock: FakeClock) -> None:
+def test_a_broken_save_keeps_the_rendered_body_in_lazy_mode(tmp_path: Path, leader  # type: ignore[no-untyped-def]
+                                                             ) -> None:
     root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01", "Kept words.")})
-    library = Library(Options(root, lazy=True), clock)
-    assert "Kept words." in library.full(library.snapshot().posts[0]).content_html
+    live = leader(root, lazy=True).live
+    library = live.library
+    assert "Kept words." in library.full(live.snapshot().posts[0]).content_html
     (root / "a.md").write_text("---\ntitle: [broken")
-    library.refresh()
-    kept = library.snapshot().posts[0]
+    live.reload({"a.md"})
+    assert [p.path for p in library.problems] == ["a.md"]
+    kept = live.snapshot().posts[0]
     assert kept.title == "A"
     assert "Kept words." in library.full(kept).content_html
 

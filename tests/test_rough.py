@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FakeClock
-from lxml import etree
+from lxml import etree, html
 
 from feeds.errors import Severity
 from feeds.library import Library, Options
@@ -61,9 +61,17 @@ def test_the_blog_description_comes_from_a_saved_page(library: Library) -> None:
 
 def test_every_document_of_the_rough_blog_is_valid(library: Library) -> None:
     site = Site(library.snapshot())
+    checked: dict[str, int] = {}
     for path in site.addresses():
         body = site.document(path).body
-        if path.endswith(".xml"):
+        kind = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else "page"
+        if kind in ("xml", "xsl", "opml"):
             etree.fromstring(body, etree.XMLParser(recover=False, resolve_entities=False))
-        elif path.endswith(".json"):
+        elif kind == "json":
             json.loads(body)
+        else:  # a page: HTML with its title, every byte decoded
+            page = html.document_fromstring(body.decode("utf-8"))
+            assert page.findtext(".//title"), path
+        checked[kind] = checked.get(kind, 0) + 1
+    assert set(checked) == {"xml", "xsl", "opml", "json", "page"}
+    assert checked["page"] > 2

@@ -74,9 +74,11 @@ def test_a_document_is_rendered_once_per_version(tmp_path: Path, clock: FakeCloc
     assert site.document("rss.xml") is site.document("rss.xml")
     assert len(renders) == 1
     (root / "2024-01-01-a.md").write_text("---\ntitle: A, edited\n---\nx\n")
-    edited = Site(Library(Options(root), clock).snapshot())
+    edited = Site(Library(Options(root), clock).snapshot(), on_render=lambda: renders.append(1))
     assert edited.snapshot.version != site.snapshot.version
     assert b"A, edited" in edited.document("rss.xml").body
+    assert edited.document("rss.xml") is edited.document("rss.xml")
+    assert len(renders) == 2  # once more for the new version, and once only
 
 
 def test_pages_have_autodiscovery_and_read_well(tmp_path: Path, clock: FakeClock) -> None:

@@ -1,0 +1,2 @@
+"""The modules of bench/compare (the entry script): feeds against Hugo, Jekyll and
+Pelican on the same corpus."""
