@@ -274,9 +274,16 @@ def _summary(given: str | None, content: str) -> str:
 
 def _link(work: _Work) -> str | None:
     link = work.text("link")
-    if link is not None and urlsplit(link).scheme not in ("http", "https"):
+    if link is not None and _scheme(link) not in ("http", "https"):
         raise work.fail("link", f"`link` {quote(link)} is not an absolute http(s) URL")
     return link
+
+
+def _scheme(url: str) -> str:
+    try:
+        return urlsplit(url).scheme
+    except ValueError:  # such as `https://[`: urlsplit refuses an unclosed IPv6 host
+        return ""
 
 
 def _draft(work: _Work) -> bool:
@@ -308,7 +315,10 @@ def _image(work: _Work, place: Place) -> Image | None:
 
 def _file_url(work: _Work, key: str, value: str, place: Place) -> str:
     """An asset path or absolute URL from front matter, made absolute."""
-    resolved = file_url(value, place)
+    try:
+        resolved = file_url(value, place)
+    except ValueError:  # urlsplit refuses some hosts (`https://[`)
+        resolved = None
     if resolved is None:
         raise work.fail(key, f"`{key}` {quote(value)} is neither a file under posts/ "
                         "nor an http(s) URL")
