@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 errors in the posts or the run, 2 bad usage.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from collections.abc import Iterator
@@ -84,12 +85,21 @@ def check(posts: Path | None) -> None:
 @_BASE_URL
 @click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
               show_default=True, help="the WSGI server")
+@click.option("--behind-proxy", is_flag=True, help="a buffering proxy (nginx) is in front: "
+              "lets --server gunicorn bind an address other than loopback")
 @_CACHE
 def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR0917
-          base_url: str | None, server: str, cache: Path | None) -> None:
+          base_url: str | None, server: str, behind_proxy: bool, cache: Path | None) -> None:
     """Serve the blog with a production WSGI server (granian or gunicorn)."""
     from feeds.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
 
+    if server == "gunicorn" and not behind_proxy and not _loopback(host):
+        click.echo(f"error: --server gunicorn on {host} needs --behind-proxy: its threaded "
+                   "workers are held by slow clients (a few connections sending their "
+                   "headers slowly stop the server), so it must sit behind a buffering proxy "
+                   "such as nginx; granian (the default) can face clients itself "
+                   "(docs/deploy.md)", err=True)
+        sys.exit(2)
     bind_host = f"[{host}]" if ":" in host else host
     options = Options.from_environ(posts=posts, base_url=base_url, lazy=True,
                                    fallback_url=f"http://{bind_host}:{port}/",
@@ -147,6 +157,18 @@ def _refuse_overlap(posts: Path, out: Path) -> None:
     click.echo(f"error: {out} {why} ({posts}): feeds build writes and removes files in "
                "OUT; give it a folder of its own", err=True)
     sys.exit(2)
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` is a loopback address (or `localhost`), reachable from this
+    machine only."""
+    name = host.strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 def _default_cache() -> Path:
