@@ -17,8 +17,9 @@ import multiprocessing
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from feeds.library import Library, Options
 from feeds.render.site import Site
@@ -28,6 +29,7 @@ from feeds.web import State, create_app, render_ahead
 SERVERS = ("granian", "gunicorn")
 RUN_DIR = "FEEDS_RUN_DIR"
 THREADS = 4  # request threads per worker: enough to hide slow clients, few for the GIL
+RESPAWN_PAUSES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # s, before respawning after 1, 2, ... crashes
 
 
 def log_like_the_server() -> None:
@@ -103,10 +105,39 @@ def _granian(options: Options, shared: Shared, host: str, port: int, workers: in
                        "FEEDS_BASE_URL": str(options.base_url)})
     if options.cache is not None:
         os.environ["FEEDS_CACHE"] = str(options.cache)
-    Granian("feeds.server:worker_app", address=host.strip("[]"), port=port, workers=workers,
-            interface=Interfaces.WSGI, factory=True, blocking_threads=THREADS,
-            http=HTTPModes.http1, websockets=False, log_access=False,
-            respawn_failed_workers=True).serve()
+    _patient(Granian)("feeds.server:worker_app", address=host.strip("[]"), port=port,
+                      workers=workers, interface=Interfaces.WSGI, factory=True,
+                      blocking_threads=THREADS, http=HTTPModes.http1, websockets=False,
+                      log_access=False, respawn_failed_workers=True).serve()
+
+
+def _patient(granian: type[Any]) -> type[Any]:
+    """granian, respawning a crashed worker however often it crashes, after a pause
+    that doubles with each crash in quick succession (`RESPAWN_PAUSES`). granian
+    alone exits, taking the whole blog down, when a worker it respawned less than
+    5.5 s ago crashes again (its crash-loop guard): two crashes of the watching
+    worker would do it."""
+
+    class Patient(granian):  # type: ignore[misc]
+        crashes: ClassVar[list[float]] = []
+
+        def _respawn_workers(self, workers: list[int], spawn_target: Any, target_loader: Any,
+                             delay: float = 0) -> None:
+            if delay:  # a planned respawn (reload, lifetime): granian's own way
+                super()._respawn_workers(workers, spawn_target, target_loader, delay)
+                return
+            now = time.monotonic()
+            self.crashes[:] = [t for t in self.crashes if now - t < RESPAWN_PAUSES[-1] * 4]
+            pause = RESPAWN_PAUSES[min(len(self.crashes), len(RESPAWN_PAUSES) - 1)]
+            self.crashes.append(now)
+            logging.getLogger("feeds").warning("worker crashed; respawning in %.1f s", pause)
+            if self.main_loop_interrupt.wait(pause) and self.interrupt_signal:
+                return  # stopping: nothing to respawn
+            super()._respawn_workers(workers, spawn_target, target_loader, delay)
+            for index in workers:  # so that granian's crash-loop guard never fires
+                self.respawned_wrks.pop(index, None)
+
+    return Patient
 
 
 def _gunicorn_application(app: Any, settings: dict[str, Any]) -> Any:

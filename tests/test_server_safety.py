@@ -1,18 +1,23 @@
-"""`feeds serve` facing clients: gunicorn only behind a proxy, granian unmoved by
-slow clients."""
+"""`feeds serve` facing clients and crashes: gunicorn only behind a proxy, granian
+unmoved by slow clients, workers respawned however often they die."""
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, Server, free_port
+from conftest import SAMPLE, Server, free_port, write_posts
 
 SLOW = 50  # slow-header connections: many times gunicorn's 2 workers x 4 threads
+POST = "---\ntitle: {0}\ndate: 2024-01-01\n---\nBody of {0}.\n"
 REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"  # never ended by a blank line
 
 
@@ -59,3 +64,41 @@ def test_loopback_hosts_are_recognised() -> None:
 
     assert all(map(_loopback, ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"]))
     assert not any(map(_loopback, ["0.0.0.0", "::", "10.0.0.1", "example.org"]))
+
+
+def _leaders(server: Server) -> list[int]:
+    """The worker processes that took the lead, in order (from the server's log)."""
+    return [int(pid) for pid in re.findall(r"\[(\d+)\] \[INFO\] this worker now watches",
+                                           server.log.read_text(errors="replace"))]
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _wait(check: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        time.sleep(0.02)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("name", "workers"), [("granian", 2), ("granian", 1), ("gunicorn", 2)])
+def test_the_server_outlives_its_leader_killed_three_times(
+        serve, tmp_path: Path, name: str, workers: int) -> None:  # type: ignore[no-untyped-def]
+    posts = write_posts(tmp_path / "posts", {"2024-01-01-a.md": POST.format("Alpha")})
+    server: Server = serve(posts, workers=workers, server=name)
+    killed: list[int] = []
+    for _ in range(3):
+        _wait(lambda: bool(_leaders(server)) and _leaders(server)[-1] not in killed, 20)
+        leader = _leaders(server)[-1]
+        assert _parent(leader) == server.process.pid  # a worker of the server we started
+        os.kill(leader, signal.SIGKILL)
+        killed.append(leader)
+    _wait(lambda: _leaders(server)[-1] not in killed, 30)  # a new leader watches
+    assert server.process.poll() is None
+    assert server.get("/healthz")[0] == 200
+    (posts / "2024-01-02-b.md").write_text(POST.format("Bravo after the crashes"))
+    _wait(lambda: all(b"Bravo after the crashes" in server.get("/rss.xml")[2]
+                      for _ in range(8)), 30)
