@@ -3,6 +3,8 @@ unmoved by slow clients, workers respawned however often they die."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import signal
@@ -102,3 +104,59 @@ def test_the_server_outlives_its_leader_killed_three_times(
     (posts / "2024-01-02-b.md").write_text(POST.format("Bravo after the crashes"))
     _wait(lambda: all(b"Bravo after the crashes" in server.get("/rss.xml")[2]
                       for _ in range(8)), 30)
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in found]
+
+
+def _started(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ["granian", "gunicorn"])
+def test_run_folders_go_on_exit_and_after_a_kill(
+        serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    run = tmp_path / "run"
+    run.mkdir()
+    monkeypatch.setenv("TMPDIR", str(run))  # the servers' temporary folder: ours alone
+    first: Server = serve(SAMPLE, workers=1, server=name)
+    (left,) = run.glob("feeds-run-*")
+    assert (left / "owner").read_text().split()[0] == str(first.process.pid)
+    workers = _children(first.process.pid)
+    first.process.kill()  # SIGKILL: no clean-up of its own
+    first.process.wait(timeout=10)
+    for worker in workers:  # started by that server, so by this test
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGKILL)
+    with open(tmp_path / "held.lock", "wb") as lock:
+        planted = _plant(run, tmp_path, lock.fileno())
+        second: Server = serve(SAMPLE, workers=1, server=name)
+    assert not left.exists() and not (run / "feeds-run-old").exists()
+    assert all(path.is_symlink() or path.exists() for path in planted)
+    assert (tmp_path / "target" / "keep").exists()
+    (own,) = set(run.glob("feeds-run-*")) - set(planted)
+    second.stop()  # SIGTERM
+    assert second.process.returncode == 0
+    assert not own.exists()
+
+
+def _plant(run: Path, tmp_path: Path, lock: int) -> list[Path]:
+    """Folders no sweep may remove (a live owner, a held leader lock, a link, another
+    name), and one it must (no owner, old, lock free)."""
+    (run / "feeds-run-live").mkdir()
+    (run / "feeds-run-live" / "owner").write_text(f"{os.getpid()} {_started(os.getpid())}\n")
+    held = run / "feeds-run-held"
+    held.mkdir()
+    (held / "owner").write_text("999999999 1\n")
+    os.link(tmp_path / "held.lock", held / "leader.lock")  # the file `lock` holds
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "keep").write_text("x")
+    (run / "feeds-run-link").symlink_to(tmp_path / "target")
+    (run / "other").mkdir()
+    (run / "feeds-run-old").mkdir()
+    os.utime(run / "feeds-run-old", (time.time() - 3600, time.time() - 3600))
+    return [run / "feeds-run-live", held, run / "feeds-run-link", run / "other"]
