@@ -62,16 +62,25 @@ def export(library: Library, out: Path, progress: Progress | None = None,
         results = _render_chunks(job, chunks, library.options, processes)
         steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
         files, written = _gather(results, steps)
-        for asset in sorted(library.loaded.assets):
-            source = library.asset(asset)
-            if source is not None:  # copied from the file opened inside posts/, never a path
-                with source:
-                    data = source.read()
-                files["files/" + asset] = Entry("", digest(data))
-                written += tree.write("files/" + asset, data, files["files/" + asset].digest)
+        assets, copied = _copy_assets(library, tree)
+        files.update(assets)
         removed = _remove_stale(tree, tracked, files)
         tree.finish(files)
-    return BuildStats(len(files), written, removed)
+    return BuildStats(len(files), written + copied, removed)
+
+
+def _copy_assets(library: Library, tree: Tree) -> tuple[dict[str, Entry], int]:
+    """Copy the posts folder's assets under files/; the files and how many changed."""
+    files: dict[str, Entry] = {}
+    written = 0
+    for asset in sorted(library.loaded.assets):
+        source = library.asset(asset)
+        if source is not None:  # copied from the file opened inside posts/, never a path
+            with source:
+                data = source.read()
+            files["files/" + asset] = Entry("", digest(data))
+            written += tree.write("files/" + asset, data, files["files/" + asset].digest)
+    return files, written
 
 
 def _gather(results: Iterable[tuple[dict[str, Entry], int]],
