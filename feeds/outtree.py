@@ -33,6 +33,7 @@ from feeds.errors import OutputError
 MANIFEST = ".feeds-build.json"
 JOURNAL = ".feeds-build.journal"
 LOCK = ".feeds-build.lock"
+_OWN = frozenset({MANIFEST, JOURNAL, LOCK})  # never removed as a stale file: the lock held
 _FORMAT = 2  # manifests of format 1 (no digests) verify nothing, so remove nothing
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NOT_A_FOLDER = (errno.ELOOP, errno.ENOTDIR)
@@ -172,7 +173,7 @@ class Tree:
         """Remove `rel` if it is a regular file inside OUT with one of `digests`; True
         if it was removed."""
         pieces = parts(rel)
-        fd = self.folder("/".join(pieces[:-1])) if pieces else None
+        fd = self.folder("/".join(pieces[:-1])) if pieces and rel not in _OWN else None
         if fd is None or pieces is None:
             return False
         data = _read(fd, pieces[-1])

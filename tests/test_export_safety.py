@@ -86,7 +86,7 @@ def test_links_in_out_are_replaced_never_followed(blog: Path, outside: Path,
     assert tree(out) == tree(clean)
 
 
-def _forged(outside: Path, out: Path) -> dict[str, list[str]]:
+def _forged(outside: Path) -> dict[str, list[str]]:
     """Manifest entries for files outside OUT, with their true digests (the worst
     forgery: a check of the digest alone would pass)."""
     def entry(path: Path) -> list[str]:
@@ -95,7 +95,8 @@ def _forged(outside: Path, out: Path) -> dict[str, list[str]]:
             str(outside / "index.html"): entry(outside / "index.html"),
             "posts/../../outside/deep/rss.xml": entry(outside / "deep" / "rss.xml"),
             "deep/rss.xml": entry(outside / "deep" / "rss.xml"),  # reached through a link
-            "mine.txt": ["", "0" * 64]}  # a file in OUT that is not as recorded
+            "mine.txt": ["", "0" * 64],  # a file in OUT that is not as recorded
+            ".feeds-build.lock": ["", hashlib.sha256(b"").hexdigest()]}  # the lock held
 
 
 def test_a_forged_manifest_removes_nothing_outside_or_unverified(
@@ -106,15 +107,16 @@ def test_a_forged_manifest_removes_nothing_outside_or_unverified(
     (out / "mine.txt").write_text("the publisher's own\n")
     manifest = out / ".feeds-build.json"
     before = tree(outside)
-    for forged in ({"format": 2, "files": _forged(outside, out)},
-                   list(_forged(outside, out)),  # the old format: names only
-                   {"files": _forged(outside, out)}, "not a manifest"):
+    for forged in ({"format": 2, "files": _forged(outside)},
+                   list(_forged(outside)),  # the old format: names only
+                   {"files": _forged(outside)}, "not a manifest"):
         manifest.write_text(json.dumps(forged))
         result = run_build(blog, out)
         assert result.returncode == 0, result.stderr
         assert tree(outside) == before
         assert (out / "mine.txt").read_text() == "the publisher's own\n"
         assert (out / "deep").is_symlink()  # not ours: left as it is
+        assert (out / ".feeds-build.lock").exists()
 
 
 def test_a_manifest_that_is_a_link_is_not_followed(blog: Path, outside: Path,
