@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 errors in the posts or the run, 2 bad usage.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from collections.abc import Iterator
@@ -84,12 +85,21 @@ def check(posts: Path | None) -> None:
 @_BASE_URL
 @click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
               show_default=True, help="the WSGI server")
+@click.option("--behind-proxy", is_flag=True, help="a buffering proxy (nginx) is in front: "
+              "lets --server gunicorn bind an address other than loopback")
 @_CACHE
 def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR0917
-          base_url: str | None, server: str, cache: Path | None) -> None:
+          base_url: str | None, server: str, behind_proxy: bool, cache: Path | None) -> None:
     """Serve the blog with a production WSGI server (granian or gunicorn)."""
     from feeds.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
 
+    if server == "gunicorn" and not behind_proxy and not _loopback(host):
+        click.echo(f"error: --server gunicorn on {host} needs --behind-proxy: its threaded "
+                   "workers are held by slow clients (a few connections sending their "
+                   "headers slowly stop the server), so it must sit behind a buffering proxy "
+                   "such as nginx; granian (the default) can face clients itself "
+                   "(docs/deploy.md)", err=True)
+        sys.exit(2)
     bind_host = f"[{host}]" if ":" in host else host
     options = Options.from_environ(posts=posts, base_url=base_url, lazy=True,
                                    fallback_url=f"http://{bind_host}:{port}/",
@@ -106,22 +116,59 @@ def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR09
 @_POSTS
 @_BASE_URL
 @_CACHE
+@click.option("--processes", default=0, show_default=True, type=click.IntRange(0, 64),
+              help="rendering processes (0: one per core, up to 8, for a large blog)")
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
-def build(posts: Path | None, base_url: str | None, cache: Path | None, out: Path) -> None:
+def build(posts: Path | None, base_url: str | None, cache: Path | None,
+          processes: int, out: Path) -> None:
     """Write every address of the blog as files (with .gz twins) to OUT."""
     from feeds.export import export  # noqa: PLC0415
 
     options = Options.from_environ(posts=posts, base_url=base_url, fallback_url="", lazy=True,
                                    cache=cache or _default_cache())
+    _refuse_overlap(options.posts, out)
     library = _library(options)
     if not library.snapshot().blog.base_url.startswith("http"):
         click.echo("error: feeds build needs --base-url (or `link` in _blog.md)", err=True)
         sys.exit(2)
-    out.mkdir(parents=True, exist_ok=True)
-    stats = export(library, out, _progress)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stats = export(library, out, _progress, processes or None)
+    except FeedsError as exc:
+        _fail(exc)
+    except OSError as exc:
+        click.echo(f"error: {out}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
     errors = sum(p.severity is Severity.ERROR for p in library.problems)
     click.echo(f"{stats.files} files, {stats.written} written, {stats.removed} removed; "
                f"{len(library.snapshot().posts)} posts, {errors} errors")
+
+
+def _refuse_overlap(posts: Path, out: Path) -> None:
+    """OUT must not be the posts folder, nor hold it, nor lie in it: a build would
+    overwrite or remove the author's files (or publish its own output). Exit 2."""
+    posts_real, out_real = Path(os.path.realpath(posts)), Path(os.path.realpath(out))
+    if out_real == posts_real or posts_real in out_real.parents:
+        why = "is the posts folder" if out_real == posts_real else "is inside the posts folder"
+    elif out_real in posts_real.parents:
+        why = "holds the posts folder"
+    else:
+        return
+    click.echo(f"error: {out} {why} ({posts}): feeds build writes and removes files in "
+               "OUT; give it a folder of its own", err=True)
+    sys.exit(2)
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` is a loopback address (or `localhost`), reachable from this
+    machine only."""
+    name = host.strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 def _default_cache() -> Path:

@@ -76,3 +76,13 @@ class FieldError(FeedsError):
 
 class NotFound(FeedsError):
     """An address that names nothing we publish."""
+
+
+class OutputError(FeedsError):
+    """`feeds build` cannot write its output folder as asked (a file where a folder
+    goes, another build at work): the path and why."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message

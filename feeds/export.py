@@ -3,24 +3,27 @@
 The bytes are those `feeds serve` sends for the same base URL: the same `Site`
 renders them and the same gzip function makes the `.gz` twins. A re-run writes
 only the files whose bytes changed and removes the ones no longer published.
-Large blogs are rendered on every core, each process writing its share.
+Large blogs are rendered on several cores, each process writing its share.
+Files are written and removed only through `feeds.outtree`: never through a
+link, never outside OUT (docs/deploy.md, "Static export").
 """
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import os
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from feeds.delivery import COMPRESSIBLE_MIN, gzip_body
-from feeds.library import Library
+from feeds.library import Library, Options
+from feeds.outtree import MANIFEST, Entry, Tree, digest
 from feeds.render.site import Site
 
-MANIFEST = ".feeds-build.json"
+__all__ = ["MANIFEST", "BuildStats", "export", "file_for", "plan"]
+
 PARALLEL_FROM = 2000  # addresses: fewer are written faster than processes start
 _CHUNK = 500
 _MOST = 4 * _CHUNK  # a larger group is cut: one process would render most of the blog
@@ -36,35 +39,60 @@ class BuildStats:
     removed: int
 
 
-# The site of the build in progress and the keys of the last build's documents, for
-# the processes forked to render it: they start from the bodies the parent rendered.
-_SITE: Site | None = None
-_BEFORE: dict[str, str] = {}
+@dataclass(frozen=True)
+class _Job:
+    """What a process rendering chunks needs: the site, OUT, the last build's files."""
+
+    site: Site
+    tree: Tree
+    before: dict[str, Entry]
 
 
-def export(library: Library, out: Path, progress: Progress | None = None) -> BuildStats:
-    """Write every address of the current snapshot under `out`."""
-    global _SITE, _BEFORE
-    _SITE, _BEFORE = Site(library.snapshot(), keep=False), _read_manifest(out)
-    _FOLDERS.clear()  # folders may have gone since an earlier export in this process
-    chunks = plan(_SITE, list(_SITE.addresses()))
-    results = _render_chunks(chunks, out)
-    steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
-    files: dict[str, str] = {}
+def export(library: Library, out: Path, progress: Progress | None = None,
+           processes: int | None = None) -> BuildStats:
+    """Write every address of the current snapshot under `out` (with `processes`
+    rendering processes; None: as many as help, for a large blog). OutputError if
+    another build is writing `out`, or a file stands where a folder goes."""
+    out.mkdir(parents=True, exist_ok=True)
+    with Tree(out) as tree:
+        tree.lock()
+        tracked = tree.tracked()  # what earlier builds wrote, finished or killed
+        job = _Job(Site(library.snapshot(), keep=False), tree, tree.manifest())
+        chunks = plan(job.site, list(job.site.addresses()))
+        results = _render_chunks(job, chunks, library.options, processes)
+        steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
+        files, written = _gather(results, steps)
+        assets, copied = _copy_assets(library, tree)
+        files.update(assets)
+        removed = _remove_stale(tree, tracked, files)
+        tree.finish(files)
+    return BuildStats(len(files), written + copied, removed)
+
+
+def _copy_assets(library: Library, tree: Tree) -> tuple[dict[str, Entry], int]:
+    """Copy the posts folder's assets under files/; the files and how many changed."""
+    files: dict[str, Entry] = {}
+    written = 0
+    for asset in sorted(library.loaded.assets):
+        source = library.asset(asset)
+        if source is not None:  # copied from the file opened inside posts/, never a path
+            with source:
+                data = source.read()
+            files["files/" + asset] = Entry("", digest(data))
+            written += tree.write("files/" + asset, data, files["files/" + asset].digest)
+    return files, written
+
+
+def _gather(results: Iterable[tuple[dict[str, Entry], int]],
+            steps: Iterator[int] | None) -> tuple[dict[str, Entry], int]:
+    files: dict[str, Entry] = {}
     written = 0
     for names, count in results:
         files.update(names)
         written += count
         if steps is not None:
             next(steps, None)
-    for asset in sorted(library.loaded.assets):
-        source = library.asset(asset)
-        if source is not None:  # copied from the file opened inside posts/, never a path
-            with source:
-                data = source.read()
-            files["files/" + asset] = ""
-            written += _write_if_changed(out / "files" / asset, data)
-    return BuildStats(len(files), written, _remove_stale(out, files))
+    return files, written
 
 
 def plan(site: Site, addresses: list[str]) -> list[list[str]]:
@@ -108,37 +136,67 @@ def _root(parent: dict[str, str], item: str) -> str:
     return item
 
 
-def _render_chunks(chunks: list[list[str]], out: Path) -> Iterator[tuple[dict[str, str], int]]:
-    cores = min(os.cpu_count() or 1, 8)
-    if sum(map(len, chunks)) < PARALLEL_FROM or cores < 2:
-        yield from (_render_chunk(chunk, out) for chunk in chunks)
+def _render_chunks(job: _Job, chunks: list[list[str]], options: Options,
+                   processes: int | None) -> Iterator[tuple[dict[str, Entry], int]]:
+    if processes is None:
+        processes = min(os.cpu_count() or 1, 8) if sum(map(len, chunks)) >= PARALLEL_FROM else 1
+    if processes < 2:
+        yield from (_render_chunk(job, chunk) for chunk in chunks)
         return
-    with ProcessPoolExecutor(max_workers=cores) as pool:
-        yield from pool.map(_render_chunk, chunks, [out] * len(chunks))
+    # Forked processes start from this site; others (forkserver, spawn) load the blog
+    # themselves: a site does not pickle. Either way they get it as arguments.
+    forked = multiprocessing.get_start_method() == "fork"
+    source: Site | Options = job.site if forked else options
+    with ProcessPoolExecutor(max_workers=processes, initializer=_start,
+                             initargs=(source, job.tree.out, job.before)) as pool:
+        yield from pool.map(_render_in_child, chunks)
 
 
-def _render_chunk(addresses: list[str], out: Path) -> tuple[dict[str, str], int]:
+_CHILD: list[_Job] = []  # in a rendering process only: its job, set by `_start`
+
+
+def _start(source: Site | Options, out: Path, before: dict[str, Entry]) -> None:
+    """In a new rendering process: its own site (unless it was forked with one), its
+    own descriptor of OUT."""
+    site = source if isinstance(source, Site) else Site(Library(source).snapshot(), keep=False)
+    _CHILD[:] = [_Job(site, Tree(out), before)]
+
+
+def _render_in_child(addresses: list[str]) -> tuple[dict[str, Entry], int]:
+    return _render_chunk(_CHILD[0], addresses)
+
+
+def _render_chunk(job: _Job, addresses: list[str]) -> tuple[dict[str, Entry], int]:
     """Render and write some addresses; the files they made (with the keys of their
     documents) and how many changed. A post's or archive page whose key is the last
-    build's is not rendered again."""
-    site = _SITE
-    assert site is not None
-    names: dict[str, str] = {}
+    build's, still in OUT with the bytes recorded, is not rendered again."""
+    names: dict[str, Entry] = {}
     written = 0
     for address in addresses:
-        name, key = file_for(address), site.key_of(address) or ""
-        if key and _BEFORE.get(name) == key and (out / name).exists():
-            names[name] = key
-            if name + ".gz" in _BEFORE and (out / (name + ".gz")).exists():
-                names[name + ".gz"] = ""
+        name, key = file_for(address), job.site.key_of(address) or ""
+        kept = _kept(job, name, key)
+        if kept:
+            names.update(kept)
             continue
-        body = site.document(address).body
-        names[name] = key
-        written += _write_if_changed(out / name, body)
+        body = job.site.document(address).body
+        names[name] = Entry(key, digest(body))
+        written += job.tree.write(name, body, names[name].digest)
         if len(body) >= COMPRESSIBLE_MIN:
-            names[name + ".gz"] = ""
-            written += _write_if_changed(out / (name + ".gz"), gzip_body(body))
+            packed = gzip_body(body)
+            names[name + ".gz"] = Entry("", digest(packed))
+            written += job.tree.write(name + ".gz", packed, names[name + ".gz"].digest)
     return names, written
+
+
+def _kept(job: _Job, name: str, key: str) -> dict[str, Entry]:
+    """The files of a document the last build wrote, if they are still as it wrote
+    them (its .gz twin too, when it made one); else nothing."""
+    entry, twin = job.before.get(name), job.before.get(name + ".gz")
+    if not key or entry is None or entry.key != key or not job.tree.holds(name, entry.digest):
+        return {}
+    if twin is not None and not job.tree.holds(name + ".gz", twin.digest):
+        return {}
+    return {name: entry} | ({name + ".gz": twin} if twin is not None else {})
 
 
 def file_for(address: str) -> str:
@@ -146,46 +204,14 @@ def file_for(address: str) -> str:
     return address + "index.html" if address == "" or address.endswith("/") else address
 
 
-_FOLDERS: set[Path] = set()  # made already, in this process
-
-
-def _write_if_changed(path: Path, body: bytes) -> bool:
-    """Write `body` unless the file holds it already; atomically (temporary file, rename)."""
-    try:
-        if path.stat().st_size == len(body) and path.read_bytes() == body:
-            return False
-    except OSError:
-        pass
-    if path.parent not in _FOLDERS:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _FOLDERS.add(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(body)
-        os.fchmod(handle.fileno(), 0o644)
-    os.replace(temporary, path)
-    return True
-
-
-def _read_manifest(out: Path) -> dict[str, str]:
-    """What the last build wrote: file -> key of its document ("" when it has none)."""
-    try:
-        found = json.loads((out / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    if isinstance(found, list):  # written by an older feeds: no keys
-        return {str(name): "" for name in found}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
-
-
-def _remove_stale(out: Path, wanted: dict[str, str]) -> int:
-    """Remove what an earlier build wrote and this one did not; record this one."""
-    manifest = out / MANIFEST
-    stale = sorted(set(_read_manifest(out)) - set(wanted))
-    for rel in stale:
-        (out / rel).unlink(missing_ok=True)
-    for folder in sorted({(out / rel).parent for rel in stale}, key=lambda p: -len(p.parts)):
-        if folder != out and folder.is_dir() and not any(folder.iterdir()):
-            shutil.rmtree(folder, ignore_errors=True)
-    manifest.write_text(json.dumps(dict(sorted(wanted.items())), indent=0))
-    return len(stale)
+def _remove_stale(tree: Tree, tracked: dict[str, set[str]], wanted: dict[str, Entry]) -> int:
+    """Remove what earlier builds wrote and this one did not (if still as they wrote
+    it), then the folders that left empty; how many files went."""
+    for rel in sorted(tracked):  # a killed build's temporary files, whatever the blog
+        tree.sweep(rel)
+    stale = sorted(set(tracked) - set(wanted))
+    removed = sum(tree.remove(rel, tracked[rel]) for rel in stale)
+    for folder in sorted({rel.rpartition("/")[0] for rel in stale} - {""},
+                         key=lambda f: -f.count("/")):
+        tree.prune(folder)
+    return removed

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import gc
 import logging
 import multiprocessing
 import os
 import shutil
+import stat
 import sys
+import tempfile
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from feeds.library import Library, Options
 from feeds.render.site import Site
@@ -27,7 +31,11 @@ from feeds.web import State, create_app, render_ahead
 
 SERVERS = ("granian", "gunicorn")
 RUN_DIR = "FEEDS_RUN_DIR"
+RUN_PREFIX = "feeds-run-"  # the run folders `Shared.create` makes
+OWNER = "owner"  # in a run folder: pid and start time of the server that made it
+UNCLAIMED_SECONDS = 600  # a run folder without owner is taken as left behind after this
 THREADS = 4  # request threads per worker: enough to hide slow clients, few for the GIL
+RESPAWN_PAUSES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # s, before respawning after 1, 2, ... crashes
 
 
 def log_like_the_server() -> None:
@@ -56,7 +64,9 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
     library = Library(options)  # fails here, before any worker, on a bad setting
     _AHEAD = render_ahead(library)
     _settle_memory()
+    sweep_run_folders()
     shared = Shared.create()
+    _claim(shared.folder)
     if multiprocessing.get_start_method() == "fork":  # every worker starts from this load
         library.generation = 0
     else:  # spawned workers read it instead
@@ -71,6 +81,75 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
                      host, port, workers)
     finally:
         shutil.rmtree(shared.folder, ignore_errors=True)
+
+
+def sweep_run_folders(parent: Path | None = None) -> list[Path]:
+    """Remove the run folders that servers of this user left when they were killed
+    (no `finally` runs on SIGKILL): folders named feeds-run-*, owned by us, whose
+    server is gone and whose leader lock no process holds. The ones removed."""
+    parent = parent or Path(tempfile.gettempdir())
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(parent) as entries:
+        for entry in entries:
+            if entry.name.startswith(RUN_PREFIX) and _abandoned(entry):
+                shutil.rmtree(entry.path, ignore_errors=True)  # rmtree follows no link
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _abandoned(entry: os.DirEntry[str]) -> bool:
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        return False
+    folder = Path(entry.path)
+    owner = _owner(folder)
+    if owner is None:  # a server starting this moment, or an older feeds
+        gone = time.time() - info.st_mtime > UNCLAIMED_SECONDS
+    else:
+        gone = _started(owner[0]) != owner[1]
+    return gone and not _leader_alive(folder)
+
+
+def _claim(folder: Path) -> None:
+    """Record this process (pid and start time: pids are reused) as the folder's owner."""
+    (folder / OWNER).write_text(f"{os.getpid()} {_started(os.getpid())}\n")
+
+
+def _owner(folder: Path) -> tuple[int, str] | None:
+    try:
+        fd = os.open(folder / OWNER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open(fd) as handle:
+            pid, started = handle.read(100).split()
+        return int(pid), started
+    except (OSError, ValueError):
+        return None
+
+
+def _started(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot); None if there is none."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()[19]  # field 22; the name may hold spaces
+
+
+def _leader_alive(folder: Path) -> bool:
+    """Whether some process (a worker outliving its server) holds the leader lock."""
+    try:
+        fd = os.open(folder / "leader.lock", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # and with it our shared lock
+    return False
 
 
 def _settle_memory() -> None:
@@ -103,10 +182,39 @@ def _granian(options: Options, shared: Shared, host: str, port: int, workers: in
                        "FEEDS_BASE_URL": str(options.base_url)})
     if options.cache is not None:
         os.environ["FEEDS_CACHE"] = str(options.cache)
-    Granian("feeds.server:worker_app", address=host.strip("[]"), port=port, workers=workers,
-            interface=Interfaces.WSGI, factory=True, blocking_threads=THREADS,
-            http=HTTPModes.http1, websockets=False, log_access=False,
-            respawn_failed_workers=True).serve()
+    _patient(Granian)("feeds.server:worker_app", address=host.strip("[]"), port=port,
+                      workers=workers, interface=Interfaces.WSGI, factory=True,
+                      blocking_threads=THREADS, http=HTTPModes.http1, websockets=False,
+                      log_access=False, respawn_failed_workers=True).serve()
+
+
+def _patient(granian: type[Any]) -> type[Any]:
+    """granian, respawning a crashed worker however often it crashes, after a pause
+    that doubles with each crash in quick succession (`RESPAWN_PAUSES`). granian
+    alone exits, taking the whole blog down, when a worker it respawned less than
+    5.5 s ago crashes again (its crash-loop guard): two crashes of the watching
+    worker would do it."""
+
+    class Patient(granian):  # type: ignore[misc]
+        crashes: ClassVar[list[float]] = []
+
+        def _respawn_workers(self, workers: list[int], spawn_target: Any, target_loader: Any,
+                             delay: float = 0) -> None:
+            if delay:  # a planned respawn (reload, lifetime): granian's own way
+                super()._respawn_workers(workers, spawn_target, target_loader, delay)
+                return
+            now = time.monotonic()
+            self.crashes[:] = [t for t in self.crashes if now - t < RESPAWN_PAUSES[-1] * 4]
+            pause = RESPAWN_PAUSES[min(len(self.crashes), len(RESPAWN_PAUSES) - 1)]
+            self.crashes.append(now)
+            logging.getLogger("feeds").warning("worker crashed; respawning in %.1f s", pause)
+            if self.main_loop_interrupt.wait(pause) and self.interrupt_signal:
+                return  # stopping: nothing to respawn
+            super()._respawn_workers(workers, spawn_target, target_loader, delay)
+            for index in workers:  # so that granian's crash-loop guard never fires
+                self.respawned_wrks.pop(index, None)
+
+    return Patient
 
 
 def _gunicorn_application(app: Any, settings: dict[str, Any]) -> Any:
