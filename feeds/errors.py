@@ -76,3 +76,13 @@ class FieldError(FeedsError):
 
 class NotFound(FeedsError):
     """An address that names nothing we publish."""
+
+
+class CacheError(FeedsError):
+    """A cache or run folder that feeds refuses to use (another user's, or writable by
+    others: whoever writes it decides what is published)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from feeds import __version__, sources
+from feeds import __version__, records, sources
 from feeds.catalog import Catalog
 from feeds.config import Settings, resolve, unknown_settings, url
 from feeds.errors import ConfigError, PostError, Problem, Severity
@@ -27,10 +27,13 @@ from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
 from feeds.postlist import PostList
-from feeds.reading import AssetSizes, FileState, Job, quiet_gc, read_many
+from feeds.reading import STATES, AssetSizes, FileState, Job, quiet_gc, read_many
 
 Clock = Callable[[], datetime]
 Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone
+# What the reading of every post depends on besides its file: the blog file's key and
+# every asset's (an enclosure's length is read from its file).
+ContextKey = tuple[sources.StatKey | None, tuple[tuple[str, sources.StatKey], ...]]
 _INHERITED: list[object] = []  # connections a forked process got from its parent
 
 
@@ -81,8 +84,8 @@ class Loaded:
 class LoaderState:
     """All a Loader knows, handed whole to another process (a full record)."""
 
-    files: Mapping[str, FileState]
-    context_key: tuple[object, ...] | None
+    files: dict[str, FileState]
+    context_key: ContextKey | None
     blog: Blog
     blog_problems: tuple[Problem, ...]
     assets: frozenset[str]
@@ -143,7 +146,7 @@ class Loader:
         self.options = options
         self.clock = clock
         self.catalog = Catalog()
-        self._context_key: tuple[object, ...] | None = None
+        self._context_key: ContextKey | None = None
         self._blog: tuple[Blog, tuple[Problem, ...]] | None = None
         self._ctx: Context | None = None
         self._assets: frozenset[str] = frozenset()
@@ -218,12 +221,13 @@ class Loader:
         print_ = self._fingerprint() if self._index is not None else ""
         for batch in read_many(Job(self.options.posts, self.context(), self.options.lazy),
                                stale):
-            rows = [(rel, state.key, state, blob) for (rel, _, _), (state, blob)
+            rows = [(rel, state, blob) for (rel, _, _), (state, blob)
                     in zip(islice(names, len(batch)), batch, strict=True)
                     if not self._unchanged(rel, state)]
-            read.update((rel, state) for rel, _, state, _ in rows)
+            read.update((rel, state) for rel, state, _ in rows)
             if self._index is not None and rows:  # while the pool reads the next batch
-                self._index.store(print_, rows)
+                self._index.store(print_, [(rel, state.key, blob or records.encode(state))
+                                           for rel, state, blob in rows])
         changes.update(read)
         self.catalog.apply(changes)
         loaded = self.assemble(self.clock())
@@ -253,8 +257,8 @@ class Loader:
         """Read the blog when it or the assets changed; True if every post must be read
         again (they all depend on both)."""
         # Assets by size and time too: an enclosure's length is read from its file.
-        key = (sources.stat_key(self.options.posts, sources.BLOG_FILE),
-               tuple(listing.asset_keys.items()))
+        key: ContextKey = (sources.stat_key(self.options.posts, sources.BLOG_FILE),
+                           tuple(listing.asset_keys.items()))
         if self._blog is not None and key == self._context_key:
             return False
         blog, problems = load_blog(self.options, listing.assets)
@@ -305,8 +309,10 @@ class Loader:
         """What the persistent index knows of the files (read when the catalog is empty)."""
         if self._index is None:
             return {}
-        rows = self._index.rows(self._fingerprint())
-        return {rel: state for rel, (_, state) in rows.items() if isinstance(state, FileState)}
+        rows = self._index.rows(self._fingerprint(), STATES.decode)
+        # A row is trusted only for the file it names, as it is now (its key is checked
+        # against the listing's by the caller).
+        return {rel: state for rel, (key, state) in rows.items() if state.key == key}
 
     def _forget(self, paths: Iterable[str]) -> None:
         if self._index is not None:

@@ -11,7 +11,6 @@ import gc
 import hashlib
 import logging
 import os
-import pickle
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from feeds import sources
+from feeds import records, sources
 from feeds.errors import PostError, Problem, Severity
 from feeds.frontmatter import Limits
 from feeds.model import Post
@@ -81,8 +80,28 @@ def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None)
         log.exception("unexpected error reading %s", rel)
         return failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
     digest = hashlib.sha256(repr((post, key)).encode()).hexdigest()[:20]
-    return FileState(key, replace(post, source=key, digest=digest), tuple(warnings),
-                     racy(key))
+    return FileState(key, replace(post, source=key, digest=digest, extra=plain(post.extra)),
+                     tuple(warnings), racy(key))
+
+
+def plain(extra: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+    """The unknown fields that are plain data (`feeds.records`): a value that is not
+    (a number beyond 64 bits) is left out, so that every read can be kept and shared."""
+    if not extra:
+        return extra
+    try:
+        records.encode(extra)
+    except (TypeError, ValueError, OverflowError):
+        return tuple(item for item in extra if _encodes(item))
+    return extra
+
+
+def _encodes(value: object) -> bool:
+    try:
+        records.encode(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def racy(key: sources.StatKey) -> bool:
@@ -98,8 +117,8 @@ def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | Non
               ) -> Iterator[list[Read]]:
     """Read many files, on every core when there are enough of them, in batches (in the
     order of `wanted`) as they are done: the caller stores one while the next is read.
-    Each state comes with its pickle when it was read in another process (the index
-    keeps those bytes as they are, instead of pickling the state once more)."""
+    Each state comes with its record (`feeds.records`) when it was read in another
+    process (the index keeps those bytes as they are, instead of encoding it again)."""
     cores = min(os.cpu_count() or 1, 8)
     if len(wanted) < PARALLEL_FROM or cores < 2 or \
             threading.current_thread() is not threading.main_thread():
@@ -108,13 +127,23 @@ def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | Non
     chunks = [wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
     with ProcessPoolExecutor(max_workers=cores) as pool, quiet_gc():
         for blobs in pool.map(_read_chunk, [job] * len(chunks), chunks):
-            yield [(pickle.loads(blob), blob) for blob in blobs]
+            yield [(_decoded(blob), blob) for blob in blobs]
 
 
 def _read_chunk(job: Job, items: list[tuple[str, sources.StatKey, FileState | None]]
                 ) -> list[bytes]:
     with quiet_gc():
-        return [pickle.dumps(read_one(job, *item), pickle.HIGHEST_PROTOCOL) for item in items]
+        return [records.encode(read_one(job, *item)) for item in items]
+
+
+STATES = records.Codec(FileState)
+
+
+def _decoded(blob: bytes) -> FileState:
+    state = STATES.decode(blob)
+    if state is None:  # made by our own child process a moment ago: a bug, loudly
+        raise ValueError("a post read in another process did not decode")
+    return state
 
 
 @contextlib.contextmanager
