@@ -194,13 +194,16 @@ class Loader:
     def update(self, paths: Iterable[str]) -> Reload | None:
         """Only `paths` (relative to the posts folder) changed: read them, list nothing.
         None when only a full `load` can tell what changed (a folder, an asset, the
-        blog file, a symbolic link on the way or anywhere in the folder)."""
+        blog file, a symbolic link on the way or anywhere in the folder, a name that is
+        not valid UTF-8)."""
         started = time.perf_counter()
         if self._blog is None or self._linked:
             return None
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
         for rel in sorted(set(paths)):
+            if sources.undecodable(rel):  # the listing reports such a name and skips it
+                return None
             seen = sources.seen(self.options.posts, rel)
             if seen.scan:
                 return None
