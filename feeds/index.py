@@ -29,16 +29,20 @@ from typing import TypeVar
 
 from feeds.errors import CacheError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS posts (
+SCHEMA = ("""
+CREATE TABLE posts (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
     mtime INTEGER NOT NULL,
     inode INTEGER NOT NULL,
     fingerprint TEXT NOT NULL,
     state BLOB NOT NULL
-)
-"""
+)""", """
+CREATE TABLE texts (
+    path TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    source BLOB NOT NULL
+)""")
 SCHEMA_VERSION = 2  # 1 held pickles: its rows are never read, the file is started anew
 Key = tuple[int, int, int]
 T = TypeVar("T")
@@ -111,7 +115,9 @@ class Index:
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 with _transaction(db):
                     db.execute("DROP TABLE IF EXISTS posts")
-                    db.execute(SCHEMA)
+                    db.execute("DROP TABLE IF EXISTS texts")
+                    for table in SCHEMA:
+                        db.execute(table)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             db.close()
@@ -135,19 +141,33 @@ class Index:
                 rows[path] = ((size, mtime, inode), state)
         return rows
 
-    def store(self, print_: str, states: Iterable[tuple[str, Key, bytes]]) -> None:
-        """Record what reading these files gave (each as its encoded record), all or
-        nothing. A name that is not valid UTF-8 has no row."""
+    def store(self, print_: str, states: Iterable[tuple[str, Key, bytes]],
+              texts: Iterable[tuple[str, str, bytes]] = ()) -> None:
+        """Record what reading these files gave (each as its encoded record), and the
+        last good text of some (path, its digest, the packed text), all or nothing. A
+        name that is not valid UTF-8 has no row."""
         rows = [(path, *key, print_, blob) for path, key, blob in states if _storable(path)]
-        if rows:
-            self._run(lambda db: _many(db, "INSERT OR REPLACE INTO posts VALUES "
-                                           "(?, ?, ?, ?, ?, ?)", rows))
+        kept = [text for text in texts if _storable(text[0])]
+        if rows or kept:
+            self._run(lambda db: _many(db, [
+                ("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)", rows),
+                ("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)", kept)]))
+
+    def text(self, path: str, digest: str) -> bytes | None:
+        """The packed text kept for `path` if it is the one of `digest`."""
+        if not _storable(path):
+            return None
+        found = self._run(lambda db: db.execute(
+            "SELECT source FROM texts WHERE path = ? AND digest = ?", (path, digest)
+        ).fetchone())
+        return found[0] if found and isinstance(found[0], bytes) else None
 
     def forget(self, paths: Iterable[str]) -> None:
         """Drop the rows of files that are gone."""
         rows = [(p,) for p in paths if _storable(p)]
         if rows:
-            self._run(lambda db: _many(db, "DELETE FROM posts WHERE path = ?", rows))
+            self._run(lambda db: _many(db, [("DELETE FROM posts WHERE path = ?", rows),
+                                            ("DELETE FROM texts WHERE path = ?", rows)]))
 
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T | None:
         """`work` on the database; on a failure, one warning and no index from then on."""
@@ -183,9 +203,12 @@ def _storable(path: str) -> bool:
     return True
 
 
-def _many(db: sqlite3.Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+def _many(db: sqlite3.Connection,
+          writes: Sequence[tuple[str, Sequence[tuple[object, ...]]]]) -> None:
     with _transaction(db):
-        db.executemany(sql, rows)
+        for sql, rows in writes:
+            if rows:
+                db.executemany(sql, rows)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
 from feeds.postlist import PostList
-from feeds.reading import STATES, AssetSizes, FileState, Job, quiet_gc, read_many
+from feeds.reading import STATES, AssetSizes, FileState, Job, Source, quiet_gc, read_many, unpacked
 
 Clock = Callable[[], datetime]
 Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone
@@ -158,6 +158,8 @@ class Loader:
         # one that fails now (a save in progress) keeps its last good post from these.
         self._previous: Mapping[str, FileState] = {}
         self._index = Index(options.cache, options.posts) if options.cache else None
+        # The last good text of each post read while there was no working index.
+        self._texts: dict[str, tuple[str, bytes]] = {}
 
     def load(self) -> Reload:
         """The blog as it is on disk now; unchanged files are not read again."""
@@ -208,8 +210,7 @@ class Loader:
             if seen.scan:
                 return None
             before = self.catalog.files.get(rel)
-            if seen.key is not None and (before is None or before.key != seen.key
-                                         or before.racy):
+            if seen.key is not None:  # read even with the same key: a rewrite may keep it
                 stale.append((rel, seen.key, before))
             elif seen.post and seen.key is None and before is not None:
                 changes[rel] = None
@@ -224,19 +225,37 @@ class Loader:
         print_ = self._fingerprint() if self._index is not None else ""
         for batch in read_many(Job(self.options.posts, self.context(), self.options.lazy),
                                stale):
-            rows = [(rel, state, blob) for (rel, _, _), (state, blob)
+            rows = [(rel, state, blob, text) for (rel, _, _), (state, blob, text)
                     in zip(islice(names, len(batch)), batch, strict=True)
                     if not self._unchanged(rel, state)]
-            read.update((rel, state) for rel, state, _ in rows)
-            if self._index is not None and rows:  # while the pool reads the next batch
-                self._index.store(print_, [(rel, state.key, blob or records.encode(state))
-                                           for rel, state, blob in rows])
+            read.update((rel, state) for rel, state, _, _ in rows)
+            self._keep(print_, rows)  # while the pool reads the next batch
         changes.update(read)
         self.catalog.apply(changes)
         loaded = self.assemble(self.clock())
         errors = sum(p.severity is Severity.ERROR for p in loaded.problems)
         return Reload(loaded, ReloadStats(len(stale), errors, time.perf_counter() - started),
                       changes, rebuilt, self._listing_problems)
+
+    def _keep(self, print_: str, rows: list[tuple[str, FileState, bytes | None, bytes | None]]
+              ) -> None:
+        """Store new reads in the index, and the text of each good one (in memory when
+        there is no index: only then is it not shared with the other workers)."""
+        texts = [(rel, state.post.source, text) for rel, state, _, text in rows
+                 if text is not None and state.post is not None and state.post.source]
+        if self._index is not None and self._index.working:
+            self._index.store(print_, [(rel, state.key, blob or records.encode(state))
+                                       for rel, state, blob, _ in rows], texts)
+        if self._index is None or not self._index.working:
+            self._texts.update((rel, (digest, text)) for rel, digest, text in texts)
+
+    def text(self, rel: str, digest: str) -> Source | None:
+        """What the file said in the version of `digest`, when it is still kept."""
+        held = self._texts.get(rel)
+        if held is not None and held[0] == digest:
+            return unpacked(held[1])
+        packed = self._index.text(rel, digest) if self._index is not None else None
+        return unpacked(packed) if packed is not None else None
 
     def _unchanged(self, rel: str, state: FileState) -> bool:
         """A file read again (its last read was racy) that gave what the catalog holds:
@@ -318,6 +337,9 @@ class Loader:
         return {rel: state for rel, (key, state) in rows.items() if state.key == key}
 
     def _forget(self, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        for rel in paths:
+            self._texts.pop(rel, None)
         if self._index is not None:
             self._index.forget(paths)
 
