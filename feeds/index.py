@@ -129,11 +129,14 @@ class Index:
         """Whether the index is still in use (False once it failed)."""
         return self._db is not None
 
-    def rows(self, print_: str, decode: Callable[[bytes], T | None]) -> dict[str, tuple[Key, T]]:
-        """Every row made with this fingerprint that decodes: path -> (stat key, state)."""
+    def rows(self, prints: tuple[str, ...], decode: Callable[[bytes], T | None]
+             ) -> dict[str, tuple[Key, T]]:
+        """Every row made with one of these fingerprints that decodes: path -> (stat key,
+        state)."""
+        marks = ", ".join("?" * len(prints))
         found = self._run(lambda db: db.execute(
-            "SELECT path, size, mtime, inode, state FROM posts WHERE fingerprint = ?",
-            (print_,)).fetchall()) or []
+            "SELECT path, size, mtime, inode, state FROM posts WHERE fingerprint IN "
+            f"({marks})", prints).fetchall()) or []
         rows = {}
         for path, size, mtime, inode, blob in found:
             state = decode(blob) if isinstance(blob, bytes) else None
@@ -141,12 +144,13 @@ class Index:
                 rows[path] = ((size, mtime, inode), state)
         return rows
 
-    def store(self, print_: str, states: Iterable[tuple[str, Key, bytes]],
+    def store(self, states: Iterable[tuple[str, str, Key, bytes]],
               texts: Iterable[tuple[str, str, bytes]] = ()) -> None:
-        """Record what reading these files gave (each as its encoded record), and the
-        last good text of some (path, its digest, the packed text), all or nothing. A
-        name that is not valid UTF-8 has no row."""
-        rows = [(path, *key, print_, blob) for path, key, blob in states if _storable(path)]
+        """Record what reading these files gave (fingerprint, path, stat key, encoded
+        record), and the last good text of some (path, its digest, the packed text),
+        all or nothing. A name that is not valid UTF-8 has no row."""
+        rows = [(path, *key, print_, blob) for print_, path, key, blob in states
+                if _storable(path)]
         kept = [text for text in texts if _storable(text[0])]
         if rows or kept:
             self._run(lambda db: _many(db, [
