@@ -43,7 +43,7 @@ CREATE TABLE texts (
     digest TEXT NOT NULL,
     source BLOB NOT NULL
 )""")
-SCHEMA_VERSION = 2  # 1 held pickles: its rows are never read, the file is started anew
+SCHEMA_VERSION = 2  # older files (0: none set) held pickles: never read, started anew
 Key = tuple[int, int, int]
 T = TypeVar("T")
 log = logging.getLogger("feeds")
