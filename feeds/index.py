@@ -39,9 +39,10 @@ CREATE TABLE posts (
     state BLOB NOT NULL
 )""", """
 CREATE TABLE texts (
-    path TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
     digest TEXT NOT NULL,
-    source BLOB NOT NULL
+    source BLOB NOT NULL,
+    PRIMARY KEY (path, digest)
 )""")
 SCHEMA_VERSION = 2  # older files (0: none set) held pickles: never read, started anew
 Key = tuple[int, int, int]
@@ -145,17 +146,20 @@ class Index:
         return rows
 
     def store(self, states: Iterable[tuple[str, str, Key, bytes]],
-              texts: Iterable[tuple[str, str, bytes]] = ()) -> None:
+              texts: Iterable[tuple[str, str, bytes, str]] = ()) -> None:
         """Record what reading these files gave (fingerprint, path, stat key, encoded
-        record), and the last good text of some (path, its digest, the packed text),
-        all or nothing. A name that is not valid UTF-8 has no row."""
+        record), and the last good text of some (path, its digest, the packed text, the
+        digest of the version before, whose text is kept too), all or nothing. A name
+        that is not valid UTF-8 has no row."""
         rows = [(path, *key, print_, blob) for print_, path, key, blob in states
                 if _storable(path)]
         kept = [text for text in texts if _storable(text[0])]
         if rows or kept:
             self._run(lambda db: _many(db, [
                 ("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)", rows),
-                ("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)", kept)]))
+                ("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)", [t[:3] for t in kept]),
+                ("DELETE FROM texts WHERE path = ? AND digest NOT IN (?, ?)",
+                 [(path, digest, before) for path, digest, _, before in kept])]))
 
     def text(self, path: str, digest: str) -> bytes | None:
         """The packed text kept for `path` if it is the one of `digest`."""

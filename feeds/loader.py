@@ -166,7 +166,7 @@ class Loader:
         self._previous: Mapping[str, FileState] = {}
         self._index = Index(options.cache, options.posts) if options.cache else None
         # The last good text of each post read while there was no working index.
-        self._texts: dict[str, tuple[str, bytes]] = {}
+        self._texts: dict[str, dict[str, bytes]] = {}
 
     def load(self) -> Reload:
         """The blog as it is on disk now; unchanged files are not read again."""
@@ -253,20 +253,30 @@ class Loader:
         """Store new reads in the index (under the fingerprint with the assets when they
         depend on them), and the text of each good one (in memory when there is no
         index: only then is it not shared with the other workers)."""
-        texts = [(rel, state.post.source, text) for rel, state, _, text in rows
+        # The version before is kept too: a worker that has not taken the new one yet
+        # may still render its body.
+        texts = [(rel, state.post.source, text, self._held_source(rel))
+                 for rel, state, _, text in rows
                  if text is not None and state.post is not None and state.post.source]
         if self._index is not None and self._index.working:
             self._index.store([(prints[uses_assets(state)], rel, state.key,
                                 blob or records.encode(state))
                                for rel, state, blob, _ in rows], texts)
         if self._index is None or not self._index.working:
-            self._texts.update((rel, (digest, text)) for rel, digest, text in texts)
+            for rel, digest, text, before in texts:
+                held = self._texts.get(rel, {})
+                self._texts[rel] = {digest: text, **({before: held[before]} if before in held
+                                                     else {})}
+
+    def _held_source(self, rel: str) -> str:
+        held = self.catalog.files.get(rel)
+        return held.post.source or "" if held is not None and held.post is not None else ""
 
     def text(self, rel: str, digest: str) -> Source | None:
         """What the file said in the version of `digest`, when it is still kept."""
-        held = self._texts.get(rel)
-        if held is not None and held[0] == digest:
-            return unpacked(held[1])
+        held = self._texts.get(rel, {}).get(digest)
+        if held is not None:
+            return unpacked(held)
         packed = self._index.text(rel, digest) if self._index is not None else None
         return unpacked(packed) if packed is not None else None
 

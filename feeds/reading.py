@@ -32,6 +32,7 @@ PARALLEL_FROM = 400  # files: fewer are read faster than a pool starts
 # (file systems with coarse clocks tick up to every 2 s; FAT does).
 RACY_NS = 2_000_000_000
 _CHUNK = 250
+MAX_TEXT_BYTES = 256 * 1024 * 1024  # a kept text unpacks to no more (posts are far smaller)
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,14 @@ class Source:
 
 
 def unpacked(blob: bytes) -> Source | None:
-    """A packed Source, or None when the bytes are not one."""
+    """A packed Source, or None when the bytes are not one (or would unpack to more than
+    any post may hold)."""
+    inflate = zlib.decompressobj()
     try:
-        return SOURCES.decode(zlib.decompress(blob))
+        data = inflate.decompress(blob, MAX_TEXT_BYTES)
     except zlib.error:
         return None
+    return SOURCES.decode(data) if inflate.eof else None
 
 
 def source_digest(raw: RawPost) -> str:

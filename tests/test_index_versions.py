@@ -91,3 +91,15 @@ def test_a_body_is_never_served_for_other_bytes(tmp_path: Path, clock: FakeClock
     assert new.digest != old.digest
     assert "BBBB" in library.full(new).content_html
     assert "AAAA" in library.full(old).content_html  # the old version's own text
+
+
+def test_a_worker_behind_still_renders_the_version_it_serves(
+        tmp_path: Path, clock: FakeClock) -> None:
+    root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
+    options = Options(root, "https://a.example.org/", cache=tmp_path / "cache", lazy=True)
+    behind, leader = Library(options, clock), Library(options, clock)
+    (root / "a.md").write_text(post("Alpha") + "Text BBBB, longer.\n")
+    leader.refresh()  # the leader has read (and kept) the new version
+    assert "BBBB" in leader.full(leader.snapshot().posts[0]).content_html
+    (old,) = behind.snapshot().posts  # a worker yet to take it
+    assert "AAAA" in behind.full(old).content_html
