@@ -140,3 +140,15 @@ def test_records_between_workers_are_data(tmp_path: Path) -> None:
         shared.since(None, 1)
     assert not marker.exists()
     shared.close()
+
+
+def test_serve_refuses_a_cache_folder_others_can_write(tmp_path: Path) -> None:
+    posts, cache = blog(tmp_path), tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o777)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    result = subprocess.run([sys.executable, "-m", "feeds", "serve", "--posts", str(posts),
+                             "--port", "0", "--cache", str(cache)], capture_output=True,
+                            text=True, timeout=60, env=env, check=False)
+    assert result.returncode == 1
+    assert f"error: {cache}: the cache folder is writable by other users" in result.stderr
