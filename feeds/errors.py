@@ -86,3 +86,13 @@ class OutputError(FeedsError):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+
+
+class CacheError(FeedsError):
+    """A cache or run folder that feeds refuses to use (another user's, or writable by
+    others: whoever writes it decides what is published)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason

@@ -24,7 +24,7 @@ from typing import BinaryIO
 from feeds import sources
 from feeds.catalog import WEIGHT_MODULUS
 from feeds.errors import FeedsError, Problem
-from feeds.frontmatter import Limits
+from feeds.frontmatter import Limits, RawPost
 from feeds.loader import (
     Clock,
     Loaded,
@@ -40,7 +40,7 @@ from feeds.model import Author, Blog, Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
 from feeds.postlist import PostList
-from feeds.reading import AssetSizes
+from feeds.reading import AssetSizes, source_digest
 
 __all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "Snapshot",
            "Update", "publish", "system_clock"]
@@ -197,10 +197,10 @@ class Library:
 
     def full(self, post: Post) -> Post:
         """`post` with its body rendered: read on first need, then kept (a few thousand
-        posts at most) for as long as the file and the blog do not change."""
+        posts at most) under the digest of what its file said and of the blog."""
         if post.rendered:
             return post
-        key = (post.path, post.source, post.url, self._snapshot.context)
+        key = (post.digest, post.source, self._snapshot.context)
         with self._bodies_lock:
             found = self._bodies.get(key)
             if found is not None:
@@ -216,18 +216,29 @@ class Library:
         return found
 
     def _render(self, post: Post) -> tuple[Post, bool]:
-        """The post with its body, and whether that body is the indexed version's (only
-        then is it kept: a file changed since is read again once the index has it)."""
+        """The post with its body, and whether that is the body of its version (only then
+        is it kept)."""
         loaded, root = self.loaded, self.options.posts
         ctx = Context.of(loaded.blog, loaded.assets, AssetSizes(root))
-        lasting = sources.stat_key(root, post.path) == post.source
-        try:
-            raw = sources.read_post(root, post.path, Limits(
-                loaded.blog.max_post_bytes, loaded.blog.max_front_matter_bytes), KNOWN_FIELDS)
-            return with_body(raw, ctx, post), lasting
-        except FeedsError as exc:  # changed since it was indexed, and broken now
-            log.error("%s: body not rendered: %s", post.path, exc)
+        raw = self._source(post, loaded.blog)
+        if raw is None:  # changed since, and its text of then is not kept (no index)
+            log.error("%s: body not rendered: the file changed and its text of this "
+                      "version is not kept", post.path)
             return replace(post, rendered=True), False
+        return with_body(raw, ctx, post), True
+
+    def _source(self, post: Post, blog: Blog) -> RawPost | None:
+        """The file as it was when `post` was read: on disk while it still says the same
+        (a digest of its fields and body), else the text kept of that version."""
+        try:
+            raw = sources.read_post(self.options.posts, post.path, Limits(
+                blog.max_post_bytes, blog.max_front_matter_bytes), KNOWN_FIELDS)
+            if source_digest(raw) == post.source:
+                return raw
+        except FeedsError as exc:  # changed since it was read, and broken now
+            log.info("%s: %s; its body comes from its last good version", post.path, exc)
+        kept = self.loader.text(post.path, post.source) if post.source else None
+        return kept.raw(post.updated) if kept is not None else None
 
     def asset(self, rel: str) -> BinaryIO | None:
         """The file behind `/files/{rel}`, opened (serve or copy from it, then close

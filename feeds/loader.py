@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from feeds import __version__, sources
+from feeds import __version__, records, sources
 from feeds.catalog import Catalog
 from feeds.config import Settings, resolve, unknown_settings, url
 from feeds.errors import ConfigError, PostError, Problem, Severity
@@ -27,10 +27,13 @@ from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
 from feeds.postlist import PostList
-from feeds.reading import AssetSizes, FileState, Job, quiet_gc, read_many
+from feeds.reading import STATES, AssetSizes, FileState, Job, Source, quiet_gc, read_many, unpacked
 
 Clock = Callable[[], datetime]
 Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone
+# What the reading of every post depends on besides its file: the blog file's key and
+# every asset's (an enclosure's length is read from its file).
+ContextKey = tuple[sources.StatKey | None, tuple[tuple[str, sources.StatKey], ...]]
 _INHERITED: list[object] = []  # connections a forked process got from its parent
 
 
@@ -81,8 +84,8 @@ class Loaded:
 class LoaderState:
     """All a Loader knows, handed whole to another process (a full record)."""
 
-    files: Mapping[str, FileState]
-    context_key: tuple[object, ...] | None
+    files: dict[str, FileState]
+    context_key: ContextKey | None
     blog: Blog
     blog_problems: tuple[Problem, ...]
     assets: frozenset[str]
@@ -97,6 +100,8 @@ class Update:
     changes: Changes
     listing_problems: tuple[Problem, ...]
     loaded_at: datetime
+    # The new assets and context key, when only the assets changed (see `Loader._context`).
+    context: tuple[ContextKey, frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,15 +124,20 @@ class Reload:
     rebuilt: bool
     listing_problems: tuple[Problem, ...]
     listing_changed: bool = False
+    # Only the assets changed (and the posts that name files were read again): the new
+    # context key, with the assets in `loaded`.
+    context_key: ContextKey | None = None
 
     @property
     def changed(self) -> bool:
         """Whether anything another process holds differs after this reload."""
-        return bool(self.changes) or self.rebuilt or self.listing_changed
+        return bool(self.changes) or self.rebuilt or self.listing_changed or \
+            self.context_key is not None
 
     def update(self) -> Update:
         """This reload for the processes that hold the load before it."""
-        return Update(self.changes, self.listing_problems, self.loaded.loaded_at)
+        context = (self.context_key, self.loaded.assets) if self.context_key else None
+        return Update(self.changes, self.listing_problems, self.loaded.loaded_at, context)
 
 
 class Loader:
@@ -143,7 +153,7 @@ class Loader:
         self.options = options
         self.clock = clock
         self.catalog = Catalog()
-        self._context_key: tuple[object, ...] | None = None
+        self._context_key: ContextKey | None = None
         self._blog: tuple[Blog, tuple[Problem, ...]] | None = None
         self._ctx: Context | None = None
         self._assets: frozenset[str] = frozenset()
@@ -155,6 +165,8 @@ class Loader:
         # one that fails now (a save in progress) keeps its last good post from these.
         self._previous: Mapping[str, FileState] = {}
         self._index = Index(options.cache, options.posts) if options.cache else None
+        # The last good text of each post read while there was no working index.
+        self._texts: dict[str, dict[str, bytes]] = {}
 
     def load(self) -> Reload:
         """The blog as it is on disk now; unchanged files are not read again."""
@@ -167,7 +179,8 @@ class Loader:
         if not root.is_dir():
             raise PostError(str(root), None, "posts folder does not exist")
         listing = sources.list_files(root)
-        rebuilt = self._context(listing)
+        change = self._context(listing)
+        rebuilt = change == "all"
         listing_changed = listing.problems != self._listing_problems
         self._linked = bool(listing.links)
         self._listing_problems = listing.problems
@@ -179,31 +192,35 @@ class Loader:
         changes: dict[str, FileState | None] = {}
         for rel, key in listed.items():
             state = before.get(rel) or known.get(rel)
-            if state is None or state.key != key or state.racy:
+            if state is None or state.key != key or state.racy or \
+                    (change == "assets" and uses_assets(state)):
                 stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
                 changes[rel] = state
         changes.update(dict.fromkeys(set(before) - set(listed)))
         self._forget((set(before) | set(known)) - set(listed))
         return replace(self._finish(started, stale, changes, rebuilt),
-                       listing_changed=listing_changed)
+                       listing_changed=listing_changed,
+                       context_key=self._context_key if change == "assets" else None)
 
     def update(self, paths: Iterable[str]) -> Reload | None:
         """Only `paths` (relative to the posts folder) changed: read them, list nothing.
         None when only a full `load` can tell what changed (a folder, an asset, the
-        blog file, a symbolic link on the way or anywhere in the folder)."""
+        blog file, a symbolic link on the way or anywhere in the folder, a name that is
+        not valid UTF-8)."""
         started = time.perf_counter()
         if self._blog is None or self._linked:
             return None
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
         for rel in sorted(set(paths)):
+            if sources.undecodable(rel):  # the listing reports such a name and skips it
+                return None
             seen = sources.seen(self.options.posts, rel)
             if seen.scan:
                 return None
             before = self.catalog.files.get(rel)
-            if seen.key is not None and (before is None or before.key != seen.key
-                                         or before.racy):
+            if seen.key is not None:  # read even with the same key: a rewrite may keep it
                 stale.append((rel, seen.key, before))
             elif seen.post and seen.key is None and before is not None:
                 changes[rel] = None
@@ -215,21 +232,53 @@ class Loader:
         """Read the stale files, apply every change, and say what came of it."""
         read: dict[str, FileState] = {}
         names = iter(stale)
-        print_ = self._fingerprint() if self._index is not None else ""
+        prints = self._fingerprints() if self._index is not None else ("", "")
         for batch in read_many(Job(self.options.posts, self.context(), self.options.lazy),
                                stale):
-            rows = [(rel, state.key, state, blob) for (rel, _, _), (state, blob)
-                    in zip(islice(names, len(batch)), batch, strict=True)
-                    if not self._unchanged(rel, state)]
-            read.update((rel, state) for rel, _, state, _ in rows)
-            if self._index is not None and rows:  # while the pool reads the next batch
-                self._index.store(print_, rows)
+            rows = [(rel, state, blob, text) for (rel, _, _), (state, blob, text)
+                    in zip(islice(names, len(batch)), batch, strict=True)]
+            # All stored (the fingerprint may be new), only the changes published.
+            read.update((rel, state) for rel, state, _, _ in rows
+                        if not self._unchanged(rel, state))
+            self._keep(prints, rows)  # while the pool reads the next batch
         changes.update(read)
         self.catalog.apply(changes)
         loaded = self.assemble(self.clock())
         errors = sum(p.severity is Severity.ERROR for p in loaded.problems)
         return Reload(loaded, ReloadStats(len(stale), errors, time.perf_counter() - started),
                       changes, rebuilt, self._listing_problems)
+
+    def _keep(self, prints: tuple[str, str],
+              rows: list[tuple[str, FileState, bytes | None, bytes | None]]) -> None:
+        """Store new reads in the index (under the fingerprint with the assets when they
+        depend on them), and the text of each good one (in memory when there is no
+        index: only then is it not shared with the other workers)."""
+        # The version before is kept too: a worker that has not taken the new one yet
+        # may still render its body.
+        texts = [(rel, state.post.source, text, self._held_source(rel))
+                 for rel, state, _, text in rows
+                 if text is not None and state.post is not None and state.post.source]
+        if self._index is not None and self._index.working:
+            self._index.store([(prints[uses_assets(state)], rel, state.key,
+                                blob or records.encode(state))
+                               for rel, state, blob, _ in rows], texts)
+        if self._index is None or not self._index.working:
+            for rel, digest, text, before in texts:
+                held = self._texts.get(rel, {})
+                self._texts[rel] = {digest: text, **({before: held[before]} if before in held
+                                                     else {})}
+
+    def _held_source(self, rel: str) -> str:
+        held = self.catalog.files.get(rel)
+        return held.post.source or "" if held is not None and held.post is not None else ""
+
+    def text(self, rel: str, digest: str) -> Source | None:
+        """What the file said in the version of `digest`, when it is still kept."""
+        held = self._texts.get(rel, {}).get(digest)
+        if held is not None:
+            return unpacked(held)
+        packed = self._index.text(rel, digest) if self._index is not None else None
+        return unpacked(packed) if packed is not None else None
 
     def _unchanged(self, rel: str, state: FileState) -> bool:
         """A file read again (its last read was racy) that gave what the catalog holds:
@@ -249,21 +298,32 @@ class Loader:
                       (*self._listing_problems, *blog_problems, *catalog.problems()),
                       self._assets, loaded_at, catalog.drafts())
 
-    def _context(self, listing: sources.Listing) -> bool:
-        """Read the blog when it or the assets changed; True if every post must be read
-        again (they all depend on both)."""
+    def _context(self, listing: sources.Listing) -> str:
+        """Read the blog when it or the assets changed. "" if neither did; "assets" if
+        only the assets did, for posts whose bodies wait (then only the posts that
+        name files in their fields depend on them: `uses_assets`); "all" if every post
+        must be read again."""
         # Assets by size and time too: an enclosure's length is read from its file.
-        key = (sources.stat_key(self.options.posts, sources.BLOG_FILE),
-               tuple(listing.asset_keys.items()))
+        key: ContextKey = (sources.stat_key(self.options.posts, sources.BLOG_FILE),
+                           tuple(listing.asset_keys.items()))
         if self._blog is not None and key == self._context_key:
-            return False
-        blog, problems = load_blog(self.options, listing.assets)
-        rebuilt = key != self._context_key
-        if rebuilt:
+            return ""
+        blog = load_blog(self.options, listing.assets)
+        change = self._change(key, (blog[0], tuple(blog[1])))
+        if change == "all":
             self._previous, self.catalog = self.catalog.files, Catalog()  # all read again
-        self._blog, self._assets, self._ctx = (blog, tuple(problems)), listing.assets, None
+        self._blog, self._assets, self._ctx = (blog[0], tuple(blog[1])), listing.assets, None
         self._context_key = key
-        return rebuilt
+        return change
+
+    def _change(self, key: ContextKey, blog: tuple[Blog, tuple[Problem, ...]]) -> str:
+        if key == self._context_key:
+            return ""
+        held = self._context_key
+        if self.options.lazy and held is not None and held[0] == key[0] and \
+                self._blog == blog:
+            return "assets"
+        return "all"
 
     def context(self) -> Context:
         """What reading a post depends on besides its file (the blog, the assets)."""
@@ -294,23 +354,47 @@ class Loader:
 
     def apply(self, update: Update) -> None:
         """Go on from another process's reload of the load this one holds."""
+        if update.context is not None:
+            (self._context_key, self._assets), self._ctx = update.context, None
         self.catalog.apply(update.changes)
         self._listing_problems = update.listing_problems
 
-    def _fingerprint(self) -> str:
-        return fingerprint(__version__, self.context().blog, self._context_key,
+    def _fingerprints(self) -> tuple[str, str]:
+        """The index's keys of what reading a post depends on besides its file: for a post
+        that does not name files in its fields, and for one that does (`uses_assets`).
+        Bodies rendered at load depend on the assets too (their links): then both are."""
+        assert self._context_key is not None
+        tied = fingerprint(__version__, self.context().blog, self._context_key,
                            self.options.lazy)
+        if not self.options.lazy:
+            return tied, tied
+        return fingerprint(__version__, self.context().blog, self._context_key[0], True), tied
 
     def _from_index(self) -> dict[str, FileState]:
         """What the persistent index knows of the files (read when the catalog is empty)."""
         if self._index is None:
             return {}
-        rows = self._index.rows(self._fingerprint())
-        return {rel: state for rel, (_, state) in rows.items() if isinstance(state, FileState)}
+        rows = self._index.rows(self._fingerprints(), STATES.decode)
+        # A row is trusted only for the file it names, as it is now (its key is checked
+        # against the listing's by the caller).
+        return {rel: state for rel, (key, state) in rows.items() if state.key == key}
 
     def _forget(self, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        for rel in paths:
+            self._texts.pop(rel, None)
         if self._index is not None:
             self._index.forget(paths)
+
+
+def uses_assets(state: FileState) -> bool:
+    """Whether a read may depend on the assets: its post names a file in its fields (an
+    image, an enclosure, whose size is read), or it failed or warned (a missing file may
+    be why). Its body does not count when it waits: it is rendered with the assets of
+    the moment."""
+    post = state.post
+    return bool(state.problems) or post is None or post.image is not None or \
+        bool(post.enclosures)
 
 
 def described(blog: Blog, page_about: str | None) -> Blog:

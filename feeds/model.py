@@ -63,8 +63,9 @@ class Post:
     page_about: str | None = field(default=None, compare=False, repr=False)
     # False while the body is not rendered yet (an indexed post; see Library.full).
     rendered: bool = field(default=True, compare=False, repr=False)
-    # The file's (size, mtime, inode) when it was read: the version of its body.
-    source: tuple[int, int, int] | None = None
+    # A digest of what the file said when it was read (`reading.source_digest`): the
+    # version of its body, whatever its stat key.
+    source: str | None = None
     # A digest of all of the above, made once when the file is read (versions).
     digest: str = field(default="", compare=False, repr=False)
 

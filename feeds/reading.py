@@ -11,17 +11,18 @@ import gc
 import hashlib
 import logging
 import os
-import pickle
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
-from feeds import sources
+from feeds import records, sources
 from feeds.errors import PostError, Problem, Severity
-from feeds.frontmatter import Limits
+from feeds.frontmatter import Limits, RawPost
 from feeds.model import Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
 
@@ -31,6 +32,7 @@ PARALLEL_FROM = 400  # files: fewer are read faster than a pool starts
 # (file systems with coarse clocks tick up to every 2 s; FAT does).
 RACY_NS = 2_000_000_000
 _CHUNK = 250
+MAX_TEXT_BYTES = 256 * 1024 * 1024  # a kept text unpacks to no more (posts are far smaller)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,49 @@ class FileState:
     # Read within RACY_NS of its modification: a second write in the same tick of a
     # coarse clock would leave the key as it is, so the next look reads it again.
     racy: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    """What rendering a post's body needs of its file (`with_body`), kept for its last
+    good version: a file that stops parsing still has a body to publish."""
+
+    path: str
+    body: str
+    body_line: int
+    front: str
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, raw: RawPost) -> Source:
+        """The parts of a read file that its body is rendered from."""
+        return cls(raw.path, raw.body, raw.body_line, raw.front, tuple(raw.meta))
+
+    def raw(self, mtime: datetime) -> RawPost:
+        """The file as read then, as far as rendering its body goes."""
+        return RawPost(self.path, dict.fromkeys(self.fields), {}, self.body, self.body_line,
+                       mtime, self.front)
+
+    def packed(self) -> bytes:
+        """Compressed plain data, for the index (see `unpacked`)."""
+        return zlib.compress(records.encode(self), 1)
+
+
+def unpacked(blob: bytes) -> Source | None:
+    """A packed Source, or None when the bytes are not one (or would unpack to more than
+    any post may hold)."""
+    inflate = zlib.decompressobj()
+    try:
+        data = inflate.decompress(blob, MAX_TEXT_BYTES)
+    except zlib.error:
+        return None
+    return SOURCES.decode(data) if inflate.eof else None
+
+
+def source_digest(raw: RawPost) -> str:
+    """A digest of what a file said (its fields and its body): the version of its body.
+    Not of its stat key: a rewrite that keeps size and time is still told apart."""
+    return hashlib.sha256(repr((dict(raw.meta), raw.front, raw.body)).encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)
@@ -69,20 +114,42 @@ class Job:
         return Limits(blog.max_post_bytes, blog.max_front_matter_bytes)
 
 
-def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None) -> FileState:
-    """Read one file; a failure keeps the last good post and reports the error."""
+def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None
+             ) -> tuple[FileState, Source | None]:
+    """Read one file; a failure keeps the last good post and reports the error. With
+    `lazy`, the parts its body will be rendered from come too (None: it failed)."""
     try:
-        reader = sources.read_head if job.lazy else sources.read_post
-        raw = reader(job.root, rel, job.limits, KNOWN_FIELDS)
+        raw = sources.read_post(job.root, rel, job.limits, KNOWN_FIELDS)
         post, warnings = normalize_post(raw, job.ctx, render=not job.lazy)
     except PostError as exc:
-        return failed(before, key, exc)
+        return failed(before, key, exc), None
     except Exception as exc:  # a bug of ours must not take the other posts down
         log.exception("unexpected error reading %s", rel)
-        return failed(before, key, PostError(rel, None, f"could not be read ({exc})"))
-    digest = hashlib.sha256(repr((post, key)).encode()).hexdigest()[:20]
-    return FileState(key, replace(post, source=key, digest=digest), tuple(warnings),
-                     racy(key))
+        return failed(before, key, PostError(rel, None, f"could not be read ({exc})")), None
+    post = replace(post, source=source_digest(raw), extra=plain(post.extra))
+    digest = hashlib.sha256(repr(post).encode()).hexdigest()[:20]
+    return (FileState(key, replace(post, digest=digest), tuple(warnings), racy(key)),
+            Source.of(raw) if job.lazy else None)
+
+
+def plain(extra: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+    """The unknown fields that are plain data (`feeds.records`): a value that is not
+    (a number beyond 64 bits) is left out, so that every read can be kept and shared."""
+    if not extra:
+        return extra
+    try:
+        records.encode(extra)
+    except (TypeError, ValueError, OverflowError):
+        return tuple(item for item in extra if _encodes(item))
+    return extra
+
+
+def _encodes(value: object) -> bool:
+    try:
+        records.encode(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def racy(key: sources.StatKey) -> bool:
@@ -91,30 +158,47 @@ def racy(key: sources.StatKey) -> bool:
     return time.time_ns() - key[1] < RACY_NS
 
 
-Read = tuple[FileState, bytes | None]
+Read = tuple[FileState, bytes | None, bytes | None]  # a read, its record, its packed Source
 
 
 def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | None]]
               ) -> Iterator[list[Read]]:
     """Read many files, on every core when there are enough of them, in batches (in the
     order of `wanted`) as they are done: the caller stores one while the next is read.
-    Each state comes with its pickle when it was read in another process (the index
-    keeps those bytes as they are, instead of pickling the state once more)."""
+    Each state comes with its record (`feeds.records`) when it was read in another
+    process (the index keeps those bytes as they are, instead of encoding it again)."""
     cores = min(os.cpu_count() or 1, 8)
     if len(wanted) < PARALLEL_FROM or cores < 2 or \
             threading.current_thread() is not threading.main_thread():
-        yield [(read_one(job, *item), None) for item in wanted]
+        yield [(state, None, _pack(source)) for state, source in
+               (read_one(job, *item) for item in wanted)]
         return
     chunks = [wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
     with ProcessPoolExecutor(max_workers=cores) as pool, quiet_gc():
         for blobs in pool.map(_read_chunk, [job] * len(chunks), chunks):
-            yield [(pickle.loads(blob), blob) for blob in blobs]
+            yield [(_decoded(blob), blob, source) for blob, source in blobs]
 
 
 def _read_chunk(job: Job, items: list[tuple[str, sources.StatKey, FileState | None]]
-                ) -> list[bytes]:
+                ) -> list[tuple[bytes, bytes | None]]:
     with quiet_gc():
-        return [pickle.dumps(read_one(job, *item), pickle.HIGHEST_PROTOCOL) for item in items]
+        return [(records.encode(state), _pack(source)) for state, source in
+                (read_one(job, *item) for item in items)]
+
+
+def _pack(source: Source | None) -> bytes | None:
+    return source.packed() if source is not None else None
+
+
+STATES = records.Codec(FileState)
+SOURCES = records.Codec(Source)
+
+
+def _decoded(blob: bytes) -> FileState:
+    state = STATES.decode(blob)
+    if state is None:  # made by our own child process a moment ago: a bug, loudly
+        raise ValueError("a post read in another process did not decode")
+    return state
 
 
 @contextlib.contextmanager

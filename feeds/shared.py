@@ -27,24 +27,29 @@ import contextlib
 import fcntl
 import mmap
 import os
-import pickle
 import struct
 import tempfile
 from pathlib import Path
 
+from feeds import records
+from feeds.index import check_private
 from feeds.library import LoaderState, Update
 
 _COUNTER = struct.Struct("<Q")
 FULL_EVERY = 64  # updates between full records: a worker far behind reads few files
 Record = LoaderState | Update
+_CODECS: dict[str, records.Codec[LoaderState] | records.Codec[Update]] = {
+    "full": records.Codec(LoaderState), "update": records.Codec(Update)}
 
 
 class Shared:
     """The run folder of one server: leader lock, generation counter, state files."""
 
     def __init__(self, folder: Path) -> None:
+        """Open (or make) a run folder; CacheError unless it is this user's alone."""
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        check_private(folder, "run folder")
         counter = folder / "generation"
         with contextlib.suppress(FileExistsError), open(counter, "xb") as handle:
             handle.write(_COUNTER.pack(0))
@@ -108,15 +113,15 @@ class Shared:
             other = "update" if kind == "full" else "full"
             (self.folder / f"{generation:012d}.{other}").unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".", delete=False) as handle:
-            pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(records.encode(record))
         os.replace(handle.name, self.folder / f"{generation:012d}.{kind}")
 
     def since(self, have: int | None, upto: int) -> list[Record]:
         """The records that take the load of generation `have` (None: a load of one's
         own) to `upto`: the update of each generation after it (or its full record,
         when it has only that), or else the newest full record and what follows.
-        OSError, LookupError or a pickle error when they are not (or no longer)
-        there: try again on a later request."""
+        OSError, LookupError or ValueError when they are not (or no longer) there, or
+        do not decode: try again on a later request."""
         names = self._records()
         chain = range(have + 1, upto + 1) if have is not None else range(0)
         if have is not None and all(g in names for g in chain):
@@ -137,7 +142,9 @@ class Shared:
 
     def _read(self, generation: int, kind: str) -> Record:
         with open(self.folder / f"{generation:012d}.{kind}", "rb") as handle:
-            record: Record = pickle.load(handle)  # our own private run folder
+            record = _CODECS[kind].decode(handle.read())
+        if record is None:
+            raise ValueError(f"record {generation} ({kind}) does not decode")
         return record
 
     def _records(self) -> dict[int, set[str]]:

@@ -111,7 +111,8 @@ def test_named_paths_are_read_without_listing_the_folder(
     (root / "c.md").write_text(post("C", "2024-01-03"))
     (root / "a.md").unlink()
     reload = loader.update(["c.md", "a.md", "b.md", ".c.md.swp", "#c.md#"])
-    assert reload is not None and reload.stats.files_read == 1  # b.md did not change
+    # b.md is read (an event may be a rewrite that kept its stat key) but changed nothing
+    assert reload is not None and reload.stats.files_read == 2
     assert set(reload.changes) == {"c.md", "a.md"} and reload.changes["a.md"] is None
     assert [p.title for p in reload.loaded.posts] == ["C", "B"]
     nothing = loader.update([".hidden.md", "_private/x.md", "notes.md~"])

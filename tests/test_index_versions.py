@@ -1,0 +1,105 @@
+"""A post's version is what its file says, not its stat key; its last good version
+keeps its body."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FakeClock, Server, age, write_posts
+from test_live_server import every_worker_sees, post, wait_for
+
+from feeds.library import Library, Options
+
+BROKEN = "---\ntitle: [not closed\ndate: 2024-01-01\n---\nHalf saved.\n"
+
+
+def rewrite_in_place(path: Path, text: str) -> None:
+    """New bytes of the same length, and the old modification time: the same stat key."""
+    before = path.stat()
+    data = text.encode()
+    assert len(data) == before.st_size
+    with open(path, "r+b") as handle:
+        handle.write(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == \
+        (before.st_size, before.st_mtime_ns, before.st_ino)
+
+
+def healthz(server: Server) -> str:
+    return server.get("/healthz")[2].decode()
+
+
+@pytest.mark.e2e
+def test_a_rewrite_that_keeps_the_stat_key_is_served_by_every_worker(
+        tmp_path: Path, serve: Any) -> None:
+    root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
+    server: Server = serve(root, workers=2)
+    assert every_worker_sees(server, b"Text AAAA.")  # each worker has rendered its body
+    before = healthz(server).split("version: ")[1].split()[0]
+    rewrite_in_place(root / "a.md", post("Alpha") + "Text BBBB.\n")
+    wait_for(lambda: every_worker_sees(server, b"Text BBBB."), 5.0)
+    assert before not in healthz(server)
+    assert all(b"Text AAAA." not in server.get("/rss.xml")[2] for _ in range(12))
+
+
+@pytest.mark.e2e
+def test_a_post_that_stops_parsing_keeps_its_body_unrendered_till_then(
+        tmp_path: Path, serve: Any) -> None:
+    root = age(write_posts(tmp_path / "posts", {"b.md": post("Bravo")}))
+    server: Server = serve(root, workers=2)  # renders what it has before it serves
+    (root / "a.md").write_text(post("Alpha") + "The unique text of Alpha.\n")
+    wait_for(lambda: all("posts: 2" in healthz(server) for _ in range(6)), 5.0)
+    (root / "a.md").write_text(BROKEN)  # no document with its body was asked for
+    (root / "c.md").write_text(post("Charlie", "2024-01-03"))  # after the break: its sign
+    wait_for(lambda: all("posts: 3" in healthz(server) for _ in range(6)), 5.0)
+    for _ in range(12):
+        status, _, body = server.get("/rss.xml")
+        assert status == 200 and b"The unique text of Alpha." in body
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    check = subprocess.run([sys.executable, "-m", "feeds", "check", "--posts", str(root)],
+                           capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert check.returncode == 1 and "a.md:" in check.stdout and "error" in check.stdout
+
+
+def test_without_an_index_the_last_good_text_is_kept_in_memory(
+        tmp_path: Path, clock: FakeClock) -> None:
+    root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text of Alpha.\n"}))
+    library = Library(Options(root, "https://a.example.org/", lazy=True), clock)
+    (root / "a.md").write_text(BROKEN)
+    library.refresh()
+    assert any(p.path == "a.md" for p in library.problems)
+    (shown,) = library.snapshot().posts
+    assert "Text of Alpha." in library.full(shown).content_html
+
+
+def test_a_body_is_never_served_for_other_bytes(tmp_path: Path, clock: FakeClock) -> None:
+    root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
+    library = Library(Options(root, "https://a.example.org/", lazy=True), clock)
+    (old,) = library.snapshot().posts
+    assert "AAAA" in library.full(old).content_html
+    rewrite_in_place(root / "a.md", post("Alpha") + "Text BBBB.\n")
+    reload = library.loader.update(["a.md"])  # the event of the rewrite names it
+    assert reload is not None and reload.changed
+    library.replace(reload.loaded)
+    (new,) = library.snapshot().posts
+    assert new.digest != old.digest
+    assert "BBBB" in library.full(new).content_html
+    assert "AAAA" in library.full(old).content_html  # the old version's own text
+
+
+def test_a_worker_behind_still_renders_the_version_it_serves(
+        tmp_path: Path, clock: FakeClock) -> None:
+    root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
+    options = Options(root, "https://a.example.org/", cache=tmp_path / "cache", lazy=True)
+    behind, leader = Library(options, clock), Library(options, clock)
+    (root / "a.md").write_text(post("Alpha") + "Text BBBB, longer.\n")
+    leader.refresh()  # the leader has read (and kept) the new version
+    assert "BBBB" in leader.full(leader.snapshot().posts[0]).content_html
+    (old,) = behind.snapshot().posts  # a worker yet to take it
+    assert "AAAA" in behind.full(old).content_html
