@@ -10,13 +10,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, Server, write_posts
+from conftest import FakeClock, Server, wait_until, write_posts
 
 from feeds import sources
 from feeds.errors import PostError, Severity
@@ -31,16 +30,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"PUBLIC-PICTURE" * 4
 
 def post(title: str, extra: str = "") -> str:
     return f"---\ntitle: {title}\ndate: 2024-01-01\n---\nBody of {title}.{extra}\n"
-
-
-def wait_for(check: Callable[[], bool], seconds: float) -> None:
-    """Poll `check` until it holds (bounded); fail if it never does."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not within {seconds} s")
 
 
 def titles(server: Server) -> list[str]:
@@ -89,7 +78,7 @@ def test_fifos_sockets_and_link_loops_never_stall_serve(tmp_path: Path, serve) -
         assert server.get(path)[0] == 200
     os.mkfifo(root / "late-fifo.md")  # one more while running, then a real post
     (root / "b.md").write_text(post("Bravo"))
-    wait_for(lambda: titles(server) == ["Alpha", "Bravo"] or titles(server) == ["Bravo", "Alpha"],
+    wait_until(lambda: titles(server) == ["Alpha", "Bravo"] or titles(server) == ["Bravo", "Alpha"],
              15)
     assert server.get("/healthz")[0] == 200
 
@@ -204,9 +193,9 @@ def test_a_posts_folder_deleted_and_made_again_is_watched_again(tmp_path: Path, 
     moved = tmp_path / "old-posts"
     root.rename(moved)  # a redeploy: the new tree takes the old one's name
     write_posts(root, {"b.md": post("Bravo")})
-    wait_for(lambda: titles(server) == ["Bravo"], 15)  # the rescan without events is 60 s
+    wait_until(lambda: titles(server) == ["Bravo"], 15)  # the rescan without events is 60 s
     (root / "c.md").write_text(post("Charlie"))
-    wait_for(lambda: sorted(titles(server)) == ["Bravo", "Charlie"], 15)
+    wait_until(lambda: sorted(titles(server)) == ["Bravo", "Charlie"], 15)
 
 
 def test_several_ranges_get_the_whole_file_and_one_range_its_bytes(tmp_path: Path, serve) -> None:  # type: ignore[no-untyped-def]

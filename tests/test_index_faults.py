@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock, Server, age, write_posts
-from test_live_server import every_worker_sees, post, wait_for
+from conftest import FakeClock, Server, age, post, wait_until, write_posts
+from test_live_server import every_worker_sees
 
 from feeds.library import Library, Options
 
@@ -36,9 +36,9 @@ def test_a_name_that_is_not_utf8_never_stops_a_cached_server(
     assert every_worker_sees(again, b"Alpha")
     write_bad(root, b"ol\xe9-2.md", "Latin two")  # while it runs
     (root / "b.md").write_text(post("Bravo", "2024-01-02"))
-    wait_for(lambda: every_worker_sees(again, b"Bravo"), 5.0)
+    wait_until(lambda: every_worker_sees(again, b"Bravo"), 5.0)
     (root / "c.md").write_text(post("Charlie", "2024-01-03"))
-    wait_for(lambda: every_worker_sees(again, b"Charlie"), 5.0)
+    wait_until(lambda: every_worker_sees(again, b"Charlie"), 5.0)
     assert b"Latin" not in again.get("/rss.xml")[2]
     assert "Traceback" not in again.log.read_text()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
@@ -98,5 +98,5 @@ def test_a_server_whose_index_is_no_database_serves_from_memory(
     again: Server = serve(root)
     assert every_worker_sees(again, b"Alpha")
     (root / "b.md").write_text(post("Bravo", "2024-01-02"))
-    wait_for(lambda: every_worker_sees(again, b"Bravo"), 5.0)
+    wait_until(lambda: every_worker_sees(again, b"Bravo"), 5.0)
     assert "is off for this process" in again.log.read_text()

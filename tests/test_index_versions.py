@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock, Server, age, write_posts
-from test_live_server import every_worker_sees, post, wait_for
+from conftest import FakeClock, Server, age, post, wait_until, write_posts
+from test_live_server import every_worker_sees
 
 from feeds.library import Library, Options
 
@@ -43,7 +43,7 @@ def test_a_rewrite_that_keeps_the_stat_key_is_served_by_every_worker(
     assert every_worker_sees(server, b"Text AAAA.")  # each worker has rendered its body
     before = healthz(server).split("version: ")[1].split()[0]
     rewrite_in_place(root / "a.md", post("Alpha") + "Text BBBB.\n")
-    wait_for(lambda: every_worker_sees(server, b"Text BBBB."), 5.0)
+    wait_until(lambda: every_worker_sees(server, b"Text BBBB."), 5.0)
     assert before not in healthz(server)
     assert all(b"Text AAAA." not in server.get("/rss.xml")[2] for _ in range(12))
 
@@ -54,10 +54,10 @@ def test_a_post_that_stops_parsing_keeps_its_body_unrendered_till_then(
     root = age(write_posts(tmp_path / "posts", {"b.md": post("Bravo")}))
     server: Server = serve(root, workers=2)  # renders what it has before it serves
     (root / "a.md").write_text(post("Alpha") + "The unique text of Alpha.\n")
-    wait_for(lambda: all("posts: 2" in healthz(server) for _ in range(6)), 5.0)
+    wait_until(lambda: all("posts: 2" in healthz(server) for _ in range(6)), 5.0)
     (root / "a.md").write_text(BROKEN)  # no document with its body was asked for
     (root / "c.md").write_text(post("Charlie", "2024-01-03"))  # after the break: its sign
-    wait_for(lambda: all("posts: 3" in healthz(server) for _ in range(6)), 5.0)
+    wait_until(lambda: all("posts: 3" in healthz(server) for _ in range(6)), 5.0)
     for _ in range(12):
         status, _, body = server.get("/rss.xml")
         assert status == 200 and b"The unique text of Alpha." in body
