@@ -165,13 +165,6 @@ class Library:
         """Every problem met on the last load."""
         return self.loaded.problems
 
-    def refresh(self) -> ReloadStats:
-        """Read what changed on disk since the last load and publish it."""
-        reload = self.loader.load()
-        self.last_reload = reload.stats
-        self.replace(reload.loaded)
-        return self.last_reload
-
     def candidate(self, loaded: Loaded) -> Snapshot:
         """What `loaded` would publish now (to compare versions before serving it)."""
         return publish(loaded, self.clock(), self.full)
