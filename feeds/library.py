@@ -224,10 +224,13 @@ class Library:
         try:
             raw = sources.read_post(root, post.path, Limits(
                 loaded.blog.max_post_bytes, loaded.blog.max_front_matter_bytes), KNOWN_FIELDS)
-            return with_body(raw, ctx, post), lasting
+            full, warnings = with_body(raw, ctx, post)
         except FeedsError as exc:  # changed since it was indexed, and broken now
             log.error("%s: body not rendered: %s", post.path, exc)
             return replace(post, rendered=True), False
+        for warning in warnings:  # `feeds check` lists them; a server only logs them
+            log.warning("%s", warning)
+        return full, lasting
 
     def asset(self, rel: str) -> BinaryIO | None:
         """The file behind `/files/{rel}`, opened (serve or copy from it, then close

@@ -29,6 +29,7 @@ from feeds.library import Clock, Library, Options, Snapshot, system_clock
 from feeds.live import Live, OnChange, join
 from feeds.normalize.media import media_type
 from feeds.render.channel import CONTENT_TYPES
+from feeds.render.once import Once
 from feeds.render.pages import CONTENT_SECURITY_POLICY, error_page
 from feeds.render.site import Document, Site
 from feeds.shared import Shared
@@ -45,17 +46,14 @@ class Served:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self._prepared: dict[str, Prepared] = {}
-        self._lock = threading.Lock()
+        self._prepared: Once[Prepared] = Once()
 
     def prepared(self, path: str) -> Prepared:
-        """The prepared document at `path`; NotFound if there is none."""
-        found = self._prepared.get(path)
-        if found is None:
-            with self._lock:
-                found = self._prepared.get(path) or self._prepare(path)
-                self._prepared[path] = found
-        return found
+        """The prepared document at `path`; NotFound if there is none. Rendering one
+        document holds up only the requests for that document."""
+        found = self._prepared.peek(path)  # the hot path: no closure made
+        return found if found is not None else self._prepared.get(
+            path, lambda: self._prepare(path))
 
     def _prepare(self, path: str) -> Prepared:
         document = self.site.document(path)

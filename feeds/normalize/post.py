@@ -10,7 +10,7 @@ from datetime import datetime
 from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
-from feeds.content import Place, asset_path, file_url, first_paragraph_text, render_body
+from feeds.content import Place, asset_path, file_url, first_paragraph_text, render
 from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.frontmatter import RawPost
 from feeds.model import Author, Blog, Enclosure, Image, Post
@@ -104,7 +104,7 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     slug = _slug(work)
     url = ctx.blog.url(f"posts/{quote_url(slug)}/")
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
-    content = render_body(body, _KINDS[raw.suffix], place) if render else ""
+    content = _body(work, body, place) if render else ""
     given = work.text("summary")
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
@@ -119,13 +119,26 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     return post, work.warnings
 
 
-def with_body(raw: RawPost, ctx: Context, post: Post) -> Post:
-    """`post` (normalised without its body) with its content and summary rendered."""
+def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Problem]]:
+    """`post` (normalised without its body) with its content and summary rendered, and
+    the warnings rendering gave."""
+    work = _Work(raw, ctx)
     body, _, _ = _title_and_body(raw, ctx)
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
-    content = render_body(body, _KINDS[raw.suffix], place)
+    content = _body(work, body, place)
     return replace(post, content_html=content, summary=post.summary or _summary(None, content),
-                   rendered=True)
+                   rendered=True), work.warnings
+
+
+def _body(work: _Work, body: str, place: Place) -> str:
+    """The body rendered; what had to be cut from it is warned about, at its line in
+    the file (the body starts at `body_line`, after the lines taken off its top)."""
+    rendered = render(body, _KINDS[work.raw.suffix], place)
+    above = work.raw.body_line + work.raw.body.count("\n") - body.count("\n")
+    for line, message in rendered.notes:
+        where = above + line - 1 if line is not None else None
+        work.warnings.append(Problem(work.raw.path, where, Severity.WARNING, message))
+    return rendered.html
 
 
 def _title_and_body(raw: RawPost, ctx: Context) -> tuple[str, str | None, TextPage | None]:
@@ -242,11 +255,18 @@ def blog_author(blog: Blog) -> Author:
 
 
 def _tags(work: _Work) -> tuple[str, ...]:
+    """`tags` then `categories`, each tag once, at most `max_tags` of them (each tag
+    is a feed of its own and a line in every feed entry)."""
     found: dict[str, str] = {}
     for key in ("tags", "categories"):
         for tag in _tag_list(work, key):
             found.setdefault(tag.casefold(), tag)
-    return tuple(found.values())
+    limit = work.ctx.blog.max_tags
+    if len(found) > limit:
+        key = "tags" if work.get("tags") is not None else "categories"
+        work.warn(key, f"{len(found):,} tags: only the first {limit} are kept "
+                  "(the blog's `max_tags`)")
+    return tuple(found.values())[:limit]
 
 
 def _tag_list(work: _Work, key: str) -> list[str]:
