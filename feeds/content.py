@@ -272,6 +272,8 @@ class Capped:
 
 def cap_nesting(html_text: str, limit: int = MAX_DEPTH) -> Capped:
     """`html_text` with every start tag deeper than `limit` cut out, and its end tag."""
+    if html_text.count("<") - html_text.count("</") <= limit:
+        return Capped(html_text, None)  # too few start tags to nest that deep
     walk = _Nesting(limit)
     walk.run(html_text)
     if not walk.cuts:

@@ -183,3 +183,26 @@ def test_a_slow_render_holds_up_only_its_own_document(
     shared.close()
     assert statuses == {"/posts/quick/": 200, "/healthz": 200, "/rss.xml": 200, "/about": 200,
                         "/files/none": 404, "/posts/slow/": 200}
+
+
+def test_html_past_the_size_cap_is_cut_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    from feeds import content
+
+    monkeypatch.setattr(content, "MAX_HTML_CHARS", 1000)
+    rendered = render("<p>word</p>\n" * 500, "html", PLACE)
+    assert rendered.html.count("<p>word</p>") == 1000 // len("<p>word</p>\n")  # 83 whole
+    assert [line for line, _ in rendered.notes] == [None]
+    assert "more than 1,000 characters" in rendered.notes[0][1]
+
+
+def test_max_tags_is_a_setting(tmp_path: Path) -> None:
+    from feeds.library import Library
+
+    root = write_posts(tmp_path / "posts", {
+        "2024-01-01-a.md": "---\ntitle: A\ndate: 2024-01-01\n"
+                           "categories: [a, b, A, c, d]\n---\nx\n"},
+        blog="---\ntitle: T\nlink: https://blog.example.org/\nmax_tags: 2\n---\n")
+    library = Library(Options(root))
+    assert library.loaded.posts[0].tags == ("a", "b")
+    assert [str(p) for p in library.problems if p.path != "_blog.md"] == [
+        "2024-01-01-a.md:4: warning: 4 tags: only the first 2 are kept (the blog's `max_tags`)"]
