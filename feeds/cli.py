@@ -152,7 +152,8 @@ def new(posts: Path | None, title: str, author: str | None, tags: tuple[str, ...
     """Write a new dated post file atomically and print its path."""
     options = Options.from_environ(posts=posts)
     if not options.posts.is_dir():
-        click.echo(f"error: the posts folder {options.posts} does not exist "
+        what = "is not a folder" if options.posts.exists() else "does not exist"
+        click.echo(f"error: the posts folder {options.posts} {what} "
                    "(create it, or name another with --posts)", err=True)
         sys.exit(1)
     blog = _blog(options)

@@ -126,6 +126,9 @@ def test_new_without_a_posts_folder_says_so(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert str(missing) in result.stderr and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr and not missing.exists()
+    missing.write_text("a file")
+    result = feeds("new", "Hello", "--posts", str(missing))
+    assert result.returncode == 1 and "is not a folder" in result.stderr
 
 
 @pytest.mark.parametrize("title", ["", "   ", "\t"])
