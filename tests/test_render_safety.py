@@ -16,8 +16,9 @@ import pytest
 from conftest import SAMPLE_BASE, write_posts
 from test_cli import feeds
 
-from feeds.content import MAX_DEPTH, Place, cap_nesting, render
+from feeds.content import MAX_DEPTH, Place, render
 from feeds.library import Options
+from feeds.nesting import cap_nesting
 
 PLACE = Place("", "https://blog.example.org/posts/x/", "https://blog.example.org/files/",
               frozenset())
