@@ -4,9 +4,12 @@ The sanitiser's HTML parser takes time in proportion to the depth of the tree fo
 every tag, so 30,000 nested quotes took minutes. Start tags deeper than MAX_DEPTH
 are cut out (their text is kept), and so is their end tag. The depth is followed
 with the few HTML parsing rules that close elements (end tags within their scope,
-a <p> or <li> closing the open one, the cell or row before another); where the
-rules are not followed the count can only come out deeper than a browser's, never
-much shallower, so an input cannot slip deep nesting past it.
+a <p> or <li> closing the open one, the cell or row before another) and ignore
+tags (cells outside a table, a second <body>); a formatting element (<b>, <a>...)
+closed by another element's tag still counts until its own end tag, as HTML opens
+it again. Where the rules are not followed the count can only come out deeper than
+a browser's, never much shallower, so an input cannot slip deep nesting past it;
+the price is that HTML leaving dozens of <b> unclosed is cut too.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ _RAW_TEXT = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE)
 _VOID = _names("area base basefont bgsound br col embed frame hr img input keygen link "
                   "meta param source track wbr")
 _FOREIGN = frozenset({"svg", "math"})
+_NEVER_IN_BODY = _names("html head body frameset frame")
+_TABLE_ONLY = _names("td th tr tbody thead tfoot caption colgroup col")
+_FORMATTING = _names("a b big code em font i nobr s small strike strong tt u")
 _SCOPE = _names("applet caption html table td th marquee object template mi mo mn ms "
                    "mtext annotation-xml foreignobject desc title")
 _SPECIAL = _SCOPE | _VOID | _names(
@@ -90,6 +96,10 @@ class _Nesting:
         self.foreign = 0  # open svg and math elements
         self.cut: dict[str, int] = {}  # name -> start tags cut whose end tag is to come
         self.cuts: list[tuple[int, int]] = []
+        # Formatting elements closed by another element's tag: HTML opens them again
+        # (as many as are left) wherever text or most tags follow, so they count.
+        self.lingering: dict[str, int] = {}
+        self.lingered = 0
 
     def run(self, text: str) -> None:
         at = 0
@@ -103,25 +113,53 @@ class _Nesting:
                 at = self._end(name, match) if match[2] else self._start(name, match, text)
 
     def _start(self, name: str, match: re.Match[str], text: str) -> int:
+        if self._ignored(name):
+            return match.end()
         self._close_for(name)
         if name in _VOID or (self.foreign and match[4].endswith("/")):
             return match.end()
         self._implied(name)
-        if len(self.stack) >= self.limit:
+        raw = _RAW_TEXT.get(name) if not self.foreign else None
+        if raw is not None:
+            return self._raw_text(name, raw, match, text)
+        if len(self.stack) + self.lingered >= self.limit:
             self.cut[name] = self.cut.get(name, 0) + 1
             self.cuts.append(match.span())
         else:
             self._push(name)
-        raw = _RAW_TEXT.get(name) if not self.foreign else None
-        end = raw.search(text, match.end()) if raw else None
-        return end.start() if end else (len(text) if raw else match.end())
+        return match.end()
+
+    def _raw_text(self, name: str, raw: re.Pattern[str], match: re.Match[str],
+                  text: str) -> int:
+        """An element whose content is text (script, style, textarea...): too deep, it
+        is cut whole, as its content would be markup once its start tag is gone."""
+        found = raw.search(text, match.end())
+        if len(self.stack) + self.lingered < self.limit:
+            self._push(name)
+            return found.start() if found else len(text)
+        close = text.find(">", found.end() - 1) if found else -1
+        end = close + 1 if close >= 0 else len(text)
+        self.cuts.append((match.start(), end))
+        return end
+
+    def _ignored(self, name: str) -> bool:
+        """Start tags HTML ignores in a body: were they counted, their end tags could
+        close what HTML keeps open (`<td>` outside a table, a second `<body>`)."""
+        if self.foreign:
+            return False
+        return name in _NEVER_IN_BODY or (name in _TABLE_ONLY and not self.where.get("table"))
 
     def _end(self, name: str, match: re.Match[str]) -> int:
+        if name == "form":
+            return match.end()  # HTML takes the form out of the stack, not what it holds
         if self.cut.get(name):
             self.cut[name] -= 1
             self.cuts.append(match.span())
         elif self._in_reach(name):
             self._pop_to(self.where[name][-1])
+        elif self.lingering.get(name):  # HTML drops it from its formatting list
+            self.lingering[name] -= 1
+            self.lingered -= 1
         return match.end()
 
     def _in_reach(self, name: str) -> bool:
@@ -161,6 +199,8 @@ class _Nesting:
                 return
 
     def _close_in_table(self, names: tuple[str, ...]) -> None:
+        if not self.where.get("table"):
+            return  # outside a table HTML ignores cells and rows: they close nothing
         last = max((self.where[n][-1] for n in names if self.where.get(n)), default=-1)
         fences = [self.where[n][-1] for n in ("table", "template", "html") if self.where.get(n)]
         if last >= 0 and all(fence < last for fence in fences):
@@ -173,9 +213,9 @@ class _Nesting:
         top = self.stack[-1] if self.stack else ""
         if name != "tr" and top == "tr":
             return
-        if top not in ("tbody", "thead", "tfoot") and len(self.stack) < self.limit:
+        if top not in ("tbody", "thead", "tfoot") and len(self.stack) + self.lingered < self.limit:
             self._push("tbody")
-        if name != "tr" and len(self.stack) < self.limit:
+        if name != "tr" and len(self.stack) + self.lingered < self.limit:
             self._push("tr")
 
     def _push(self, name: str) -> None:
@@ -199,3 +239,6 @@ class _Nesting:
             if self.scope and self.scope[-1] == top:
                 self.scope.pop()
             self.foreign -= name in _FOREIGN
+            if name in _FORMATTING and top > place:  # closed by another's tag: it lingers
+                self.lingering[name] = self.lingering.get(name, 0) + 1
+                self.lingered += 1

@@ -48,6 +48,13 @@ DEEP = [
     ("html", "<!-- --!>" + "<blockquote>" * 3000 + "-->", 1),
     ("html", "<b>" * 3000 + "x", 1),
     ("html", "<svg><style>" + "<g>" * 3000 + "</svg>" + "<div>" * 3000, 1),
+    # HTML opens again formatting elements another tag closed, below the new button
+    ("html", "<button><s>" * 3000, 1),
+    ("html", "<ul></td><td>" * 2000, 1),  # cells outside a table are ignored
+    ("html", "<th><strong>" * 2000, 1),
+    ("html", "<form>" + "<div>" * 100 + "</form>" * 100 + "<div>" * 3000, 1),
+    # a style too deep is cut whole: without its start tag, its text would be markup
+    ("html", "<dl>" * 100 + "<style>" + "<dl>" * 3000 + "</style>", 1),
 ]
 
 
