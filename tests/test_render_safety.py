@@ -214,3 +214,26 @@ def test_max_tags_is_a_setting(tmp_path: Path) -> None:
     assert library.loaded.posts[0].tags == ("a", "b")
     assert [str(p) for p in library.problems if p.path != "_blog.md"] == [
         "2024-01-01-a.md:4: warning: 4 tags: only the first 2 are kept (the blog's `max_tags`)"]
+
+
+SOUP = ["<div>", "</div>", "<p>", "</p>", "<li>", "</li>", "<ul>", "</ul>", "<ol>", "<table>",
+        "</table>", "<tr>", "<td>", "</td>", "<th>", "<span>", "</span>", "<b>", "</b>", "<i>",
+        "</i>", "<a href=x>", "</a>", "<blockquote>", "</blockquote>", "<svg>", "</svg>", "<g>",
+        "<style>", "</style>", "<!--", "-->", "--!>", "<dl>", "<dt>", "<dd>", "<h1>", "<h2>",
+        "<button>", "</button>", "<select>", "<option>", "<caption>", "<em>", "</em>", "<nobr>",
+        "<math>", "<mi>", "<template>", "</template>", "<object>", "x", "<br>", "<tbody>",
+        "<section>", "</section>", "<pre>", "<code>", "</code>", "<font color=red>", "<s>",
+        "<form>", "</form>", "<body>", "</body>", "<strong>", "</strong>", "<b id=1>"]
+
+
+def test_tag_soup_never_nests_past_the_cap() -> None:
+    """Random mixes of a few tags (seeded: the same every run), each a few thousand
+    long: what the sanitiser makes never nests much deeper than the cap (a table's
+    implied rows and the like may add a level or two)."""
+    import random
+
+    chance = random.Random(20261203)
+    for _ in range(60):
+        words = chance.sample(SOUP, chance.randint(3, 10))
+        soup = "".join(chance.choice(words) for _ in range(chance.randint(500, 3000)))
+        assert depth(render(soup, "html", PLACE).html) <= MAX_DEPTH + 4, words
