@@ -184,27 +184,43 @@ def _progress(items: Iterator[int], length: int) -> Iterator[int]:
         yield from bar
 
 
+def _title(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("the title is empty: give the post a title")
+    return value.strip()
+
+
 @main.command()
 @_POSTS
-@click.argument("title")
+@click.argument("title", callback=_title)
 @click.option("--author", default=None, help="the author (default: the blog's)")
 @click.option("--tag", "tags", multiple=True, help="a tag (repeat for more)")
 def new(posts: Path | None, title: str, author: str | None, tags: tuple[str, ...]) -> None:
     """Write a new dated post file atomically and print its path."""
     options = Options.from_environ(posts=posts)
+    if not options.posts.is_dir():
+        what = "is not a folder" if options.posts.exists() else "does not exist"
+        click.echo(f"error: the posts folder {options.posts} {what} "
+                   "(create it, or name another with --posts)", err=True)
+        sys.exit(1)
     blog = _blog(options)
     now = datetime.now(UTC).astimezone(DateContext(blog.timezone).zone).replace(microsecond=0)
-    slug = slugify(title) or "post"
+    name = f"{now:%Y-%m-%d}-{slugify(title) or 'post'}.md"
     front: dict[str, object] = {"title": title, "date": now.isoformat()}
     front.update({"author": author} if author else {})
     front.update({"tags": list(tags)} if tags else {})
     text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
+    click.echo(str(_create(options.posts, name, text)))
+
+
+def _create(root: Path, name: str, text: str) -> Path:
     try:
-        path = create_post(options.posts, f"{now:%Y-%m-%d}-{slug}.md", text)
+        return create_post(root, name, text)
     except FileExistsError:
-        click.echo(f"error: {now:%Y-%m-%d}-{slug}.md exists already; not overwritten", err=True)
-        sys.exit(1)
-    click.echo(str(path))
+        click.echo(f"error: {name} exists already; not overwritten", err=True)
+    except OSError as exc:
+        click.echo(f"error: cannot write {name} in {root}: {exc.strerror or exc}", err=True)
+    sys.exit(1)
 
 
 def _blog(options: Options) -> Blog:

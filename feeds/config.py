@@ -135,6 +135,8 @@ SETTINGS: tuple[Setting, ...] = (
             "largest post file read; a larger one is an error"),
     Setting("max_front_matter_bytes", 64 * 1024, _count(256),
             "largest front matter read; a larger one is an error"),
+    Setting("max_tags", 100, _count(1), "tags kept per post; the rest are dropped, "
+            "with a warning"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,7 @@ import nh3
 from cmarkgfm.cmark import Options as CmarkOptions
 from linkify_it import LinkifyIt
 
+from feeds.nesting import MAX_DEPTH, cap_nesting
 from feeds.normalize.text import xml_safe
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -32,6 +34,7 @@ _CMARK_OPTIONS = CmarkOptions.CMARK_OPT_UNSAFE
 _CMARK_EXTENSIONS = ["table", "strikethrough", "autolink"]
 TAGS = frozenset(nh3.ALLOWED_TAGS) - {"map", "area"}
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+MAX_HTML_CHARS = 16 * 1024 * 1024  # the HTML handed to the sanitiser, at most
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,68 @@ def _linkify() -> LinkifyIt:
     return LinkifyIt()
 
 
+@dataclass(frozen=True)
+class Body:
+    """A rendered body, and what had to be changed to render it: (line of the body,
+    message) pairs, the line None when unknown."""
+
+    html: str
+    notes: tuple[tuple[int | None, str], ...] = ()
+
+
 def render_body(text: str, kind: str, place: Place) -> str:
     """A post body (`markdown`, `text` or `html`) to sanitised, absolute HTML."""
+    return render(text, kind, place).html
+
+
+def render(text: str, kind: str, place: Place) -> Body:
+    """`render_body`, with notes on nesting cut to MAX_DEPTH and HTML cut to
+    MAX_HTML_CHARS (either would make the sanitiser slow)."""
     text = xml_safe(text)
+    capped = cap_nesting(_raw_html(text, kind))
+    notes: list[tuple[int | None, str]] = []
+    if capped.at is not None:
+        notes.append((_deep_line(text, kind), f"elements nested more than {MAX_DEPTH} "
+                      "deep: the deeper ones are left out (their text is kept)"))
+    raw = capped.html
+    if len(raw) > MAX_HTML_CHARS:
+        notes.append((None, f"the body makes more than {MAX_HTML_CHARS:,} characters "
+                      "of HTML: the rest is left out"))
+        raw = raw[:MAX_HTML_CHARS]
+    return Body(sanitise(raw, place), tuple(notes))
+
+
+def _raw_html(text: str, kind: str, options: int = _CMARK_OPTIONS) -> str:
     if kind == "markdown":
-        raw = cmarkgfm.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS,
-                                                        extensions=_CMARK_EXTENSIONS)
-    elif kind == "text":
-        raw = text_to_html(text)
-    else:
-        raw = text
-    return sanitise(raw, place)
+        made: str = cmarkgfm.markdown_to_html_with_extensions(text, options=options,
+                                                              extensions=_CMARK_EXTENSIONS)
+        return made
+    return text_to_html(text) if kind == "text" else text
+
+
+_SOURCEPOS = re.compile(r'data-sourcepos="(\d+):')
+
+
+def _deep_line(text: str, kind: str) -> int | None:
+    """The body's line where nesting first goes too deep: in Markdown, found again with
+    cmark's source positions (only then: they change the HTML)."""
+    if kind == "html":
+        return text.count("\n", 0, cap_nesting(text).at or 0) + 1
+    if kind != "markdown":
+        return None
+    located = _raw_html(text, kind, _CMARK_OPTIONS | CmarkOptions.CMARK_OPT_SOURCEPOS)
+    at = cap_nesting(located).at or 0
+    # The cut element's own position, else (raw HTML has none) the one before it.
+    end = located.find(">", at) + 1
+    own = _SOURCEPOS.search(located, at, end)
+    if own is not None:
+        return int(own[1])
+    # Raw HTML, which cmark copies as it is: the same occurrence of the tag in the text.
+    tag, seen = located[at:end], located.count(located[at:end], 0, at)
+    place = -1
+    for _ in range(seen + 1):
+        place = text.find(tag, place + 1)
+    return text.count("\n", 0, place) + 1 if tag and place >= 0 else None
 
 
 def text_to_html(text: str) -> str:

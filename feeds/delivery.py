@@ -12,7 +12,9 @@ import gzip
 import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 from feeds.errors import NotFound
@@ -140,16 +142,22 @@ class Prepared:
         tags = entity_tags(environ.get("HTTP_IF_NONE_MATCH", ""))
         if tags:  # a header with no entity tag in it is garbage: ignored
             return bool(tags & (self.etags | {"*"}))
-        since = environ.get("HTTP_IF_MODIFIED_SINCE")
+        since = http_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
         if since is None or self.last_modified is None:
             return False
-        try:
-            when = parsedate_to_datetime(since)
-        except (TypeError, ValueError, IndexError):
-            return False  # a garbage date is ignored
-        if when.tzinfo is None:
-            return False
-        return self.last_modified.replace(microsecond=0) <= when
+        return self.last_modified.replace(microsecond=0) <= since
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date with its zone, or None for anything else: RFC 9110 §13.1.3 has an
+    invalid If-Modified-Since ignored, and a year such as 99999 is invalid too."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+        return when if when.tzinfo is not None else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def entity_tags(header: str) -> set[str]:
@@ -163,23 +171,56 @@ def entity_tags(header: str) -> set[str]:
 
 
 def choose_encoding(accept: str, available: Collection[str | None]) -> str | None:
-    """The best content coding the client accepts: br, then gzip, else none."""
+    """The content coding (None: identity) the client weighs highest among `available`
+    (RFC 9110 §12.5.3); equal weights go to br, then gzip, then identity. Identity not
+    named is acceptable, below any named coding. When the header excludes everything
+    we have, identity is sent anyway (RFC 9110 §12.1 lets a server disregard the header
+    rather than answer 406: a feed reader is better served by a body)."""
     if not accept:
         return None
+    return _choice(accept, tuple(available))
+
+
+_PREFERENCE = {"br": 2, "gzip": 1, None: 0}  # on equal weights: the smaller body
+
+
+@lru_cache(maxsize=512)
+def _choice(accept: str, available: tuple[str | None, ...]) -> str | None:
+    """Cached: clients send few distinct headers, and this runs on every request."""
+    weights = _weights(accept)
+    ranked = sorted(available, key=lambda coding: (_weight(weights, coding),
+                                                   _PREFERENCE.get(coding, -1)))
+    best = ranked[-1] if ranked else None
+    return best if _weight(weights, best) > 0 else None
+
+
+def _weight(weights: dict[str, float], coding: str | None) -> float:
+    name = coding or "identity"
+    if name in weights:
+        return weights[name]
+    if "*" in weights:
+        return weights["*"]
+    return _UNNAMED_IDENTITY if coding is None else 0.0
+
+
+_UNNAMED_IDENTITY = 0.0001  # acceptable, but below the smallest weight one can write
+
+
+def _weights(accept: str) -> dict[str, float]:
+    """Coding name -> weight; a name given twice keeps its first weight."""
     weights: dict[str, float] = {}
     for part in accept.lower().split(","):
         name, _, params = part.strip().partition(";")
-        weights[name.strip()] = _quality(params)
-    for coding in ("br", "gzip"):
-        if coding in available and weights.get(coding, weights.get("*", 0.0)) > 0:
-            return coding
-    return None
+        if name.strip():
+            weights.setdefault(name.strip(), _quality(params))
+    return weights
 
 
 def _quality(params: str) -> float:
+    """The `q` parameter, within 0 and 1; a malformed one excludes the coding."""
     for param in params.split(";"):
         key, _, value = param.strip().partition("=")
-        if key == "q":
+        if key.strip() == "q":
             try:
                 return max(0.0, min(1.0, float(value)))
             except ValueError:
@@ -187,12 +228,20 @@ def _quality(params: str) -> float:
     return 1.0
 
 
-class FastPath:
-    """WSGI middleware: documents from the cache, everything else to `fallback`."""
+Failed = Callable[[dict[str, Any], Callable[..., Any], Exception], Iterable[bytes]]
 
-    def __init__(self, fallback: WSGIApp, lookup: Callable[[str], Prepared]) -> None:
+
+class FastPath:
+    """WSGI middleware: documents from the cache, everything else to `fallback`.
+
+    `failed` answers when making a document raised (the app's 500 page and logger):
+    this runs before Flask, whose error handlers never see it."""
+
+    def __init__(self, fallback: WSGIApp, lookup: Callable[[str], Prepared],
+                 failed: Failed) -> None:
         self.fallback = fallback
         self.lookup = lookup
+        self.failed = failed
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -201,13 +250,22 @@ class FastPath:
             prepared = self.lookup(path[1:]) if path.startswith("/") else None
         except (NotFound, UnicodeError):
             prepared = None
+        except Exception as exc:  # a render fault: a 500 page, the rest keeps serving
+            return self.failed(environ, start_response, exc)
         if prepared is None:
             return self.fallback(environ, start_response)
+        return self._send(prepared, environ, start_response)
+
+    def _send(self, prepared: Prepared, environ: dict[str, Any],
+              start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in _METHODS:
             start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"),
                                                       ("Content-Length", "0")])
             return [b""]
-        status, headers, body = prepared.respond(environ)
+        try:
+            status, headers, body = prepared.respond(environ)
+        except Exception as exc:  # compressing, say: answered like a render fault
+            return self.failed(environ, start_response, exc)
         start_response(status, headers)
         return [b""] if method == "HEAD" else [body]

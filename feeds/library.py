@@ -218,7 +218,10 @@ class Library:
             log.error("%s: body not rendered: the file changed and its text of this "
                       "version is not kept", post.path)
             return replace(post, rendered=True), False
-        return with_body(raw, ctx, post), True
+        full, warnings = with_body(raw, ctx, post)
+        for warning in warnings:  # `feeds check` lists them; a server only logs them
+            log.warning("%s", warning)
+        return full, True
 
     def _source(self, post: Post, blog: Blog) -> RawPost | None:
         """The file as it was when `post` was read: on disk while it still says the same

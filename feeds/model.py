@@ -100,6 +100,7 @@ class Blog:
     chrome: tuple[str, ...] = ()
     max_post_bytes: int = 4 * 1024 * 1024
     max_front_matter_bytes: int = 64 * 1024
+    max_tags: int = 100  # tags kept per post (the rest are dropped, with a warning)
     # False when neither `description` nor an About text was given (SPEC §2.3).
     described: bool = True
 

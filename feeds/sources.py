@@ -7,8 +7,8 @@ matter is split from a body; it knows nothing of what the fields mean.
 from __future__ import annotations
 
 import os
+import secrets
 import stat as stat_module
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -377,14 +377,16 @@ def create_post(root: Path, name: str, text: str) -> Path:
     """Write a new post file atomically; FileExistsError if the name is taken.
 
     The text goes to a temporary file first, then is linked in under its name,
-    which fails rather than replace a file that exists.
+    which fails rather than replace a file that exists. The file's mode is the
+    umask's, as for any file one saves (not a temporary file's private 0600).
     """
     target = root / name
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=root, prefix=".new-",
-                                     suffix=".tmp", delete=False) as handle:
-        handle.write(text)
+    temporary = root / f".new-{secrets.token_hex(8)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
     try:
-        os.link(handle.name, target)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.link(temporary, target)
     finally:
-        os.unlink(handle.name)
+        os.unlink(temporary)
     return target

@@ -8,23 +8,28 @@ Flask serves assets, /healthz and error pages.
 from __future__ import annotations
 
 import atexit
+import logging
+import math
 import os
 import shutil
 import threading
+import traceback
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
 from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import wrap_file
 
-from feeds.delivery import FastPath, Prepared
+from feeds.delivery import Failed, FastPath, Prepared
 from feeds.errors import NotFound
 from feeds.library import Clock, Library, Options, Snapshot, system_clock
 from feeds.live import Live, OnChange, join
 from feeds.normalize.media import media_type
 from feeds.render.channel import CONTENT_TYPES
+from feeds.render.once import Once
 from feeds.render.pages import CONTENT_SECURITY_POLICY, error_page
 from feeds.render.site import Document, Site
 from feeds.shared import Shared
@@ -41,17 +46,14 @@ class Served:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self._prepared: dict[str, Prepared] = {}
-        self._lock = threading.Lock()
+        self._prepared: Once[Prepared] = Once()
 
     def prepared(self, path: str) -> Prepared:
-        """The prepared document at `path`; NotFound if there is none."""
-        found = self._prepared.get(path)
-        if found is None:
-            with self._lock:
-                found = self._prepared.get(path) or self._prepare(path)
-                self._prepared[path] = found
-        return found
+        """The prepared document at `path`; NotFound if there is none. Rendering one
+        document holds up only the requests for that document."""
+        found = self._prepared.peek(path)  # the hot path: no closure made
+        return found if found is not None else self._prepared.get(
+            path, lambda: self._prepare(path))
 
     def _prepare(self, path: str) -> Prepared:
         document = self.site.document(path)
@@ -88,6 +90,7 @@ class State:
         they are of the current version."""
         self.live = live
         self.renders = 0
+        self.failures: Failures | None = None  # set with the app's error handlers
         snapshot = live.snapshot()
         if site is None or site.snapshot.version != snapshot.version:
             site = self._site(snapshot)
@@ -149,9 +152,9 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
     app = Flask(__name__, static_folder=None)
     app.extensions["feeds"] = state
     _routes(app, state)
-    _error_handlers(app, state)
+    failed = _error_handlers(app, state)
     app.after_request(_common_headers)
-    app.wsgi_app = FastPath(app.wsgi_app, state.lookup)  # type: ignore[method-assign]
+    app.wsgi_app = FastPath(app.wsgi_app, state.lookup, failed)  # type: ignore[method-assign]
     if start:
         live.start()
     return app
@@ -244,7 +247,39 @@ def _common_headers(response: Response) -> Response:
     return response
 
 
-def _error_handlers(app: Flask, state: State) -> None:
+class Failures:
+    """Unexpected errors, logged with their traceback once per cause (the exception's
+    type and the line that raised it), then counted: a fault every request meets must
+    not write a traceback per request."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        self.counts: dict[tuple[str, str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def record(self, error: BaseException) -> None:
+        """Log `error` if its cause is new; on the 10th, 100th... time, say so in a line."""
+        cause = _cause(error)
+        with self._lock:
+            count = self.counts[cause] = self.counts.get(cause, 0) + 1
+        if count == 1:
+            self.logger.error("unexpected error: %s", error, exc_info=error)
+        elif math.log10(count).is_integer():
+            self.logger.error("unexpected error %s at %s:%d: %d times so far", *cause, count)
+
+
+def _cause(error: BaseException) -> tuple[str, str, int]:
+    frames = traceback.extract_tb(error.__traceback__)
+    where = frames[-1] if frames else None
+    return (type(error).__qualname__, where.filename if where else "?",
+            (where.lineno or 0) if where else 0)
+
+
+def _error_handlers(app: Flask, state: State) -> Failed:
+    """Flask's error pages; returns the fast path's answer to a failed document."""
+    failures = Failures(app.logger)
+    state.failures = failures
+
     def page(status: int, message: str) -> Response:
         blog = state.live.snapshot().blog
         response = Response(error_page(blog, status, message), status=status,
@@ -265,5 +300,19 @@ def _error_handlers(app: Flask, state: State) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        app.logger.exception("unexpected error: %s", error)
-        return page(500, "Something went wrong on our side.")
+        failures.record(error)
+        return page(500, UNEXPECTED)
+
+    def failed(environ: dict[str, Any], start_response: Callable[..., Any],
+               error: Exception) -> Iterable[bytes]:
+        failures.record(error)
+        try:
+            response = _common_headers(page(500, UNEXPECTED))
+        except Exception:  # the page itself failed: plain words then
+            response = Response(UNEXPECTED, status=500, content_type=CONTENT_TYPES["text"])
+        return response(environ, start_response)
+
+    return failed
+
+
+UNEXPECTED = "Something went wrong on our side."

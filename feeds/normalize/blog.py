@@ -59,6 +59,7 @@ def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
         chrome=tuple(s["chrome"]),
         max_post_bytes=s["max_post_bytes"],
         max_front_matter_bytes=s["max_front_matter_bytes"],
+        max_tags=s["max_tags"],
         described=bool(description),
     )
     return blog, warnings

@@ -11,7 +11,7 @@ from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
 from feeds import routes
-from feeds.content import Place, asset_path, file_url, first_paragraph_text, render_body
+from feeds.content import Place, asset_path, file_url, first_paragraph_text, render
 from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.formats import of_post
 from feeds.frontmatter import RawPost
@@ -105,7 +105,7 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     slug = _slug(work)
     url = ctx.blog.url(routes.post_folder(slug))
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
-    content = render_body(body, of_post(raw.path).body, place) if render else ""
+    content = _body(work, body, place) if render else ""
     given = work.text("summary")
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
@@ -120,13 +120,26 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     return post, work.warnings
 
 
-def with_body(raw: RawPost, ctx: Context, post: Post) -> Post:
-    """`post` (normalised without its body) with its content and summary rendered."""
+def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Problem]]:
+    """`post` (normalised without its body) with its content and summary rendered, and
+    the warnings rendering gave."""
+    work = _Work(raw, ctx)
     body, _, _ = _title_and_body(raw, ctx)
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
-    content = render_body(body, of_post(raw.path).body, place)
+    content = _body(work, body, place)
     return replace(post, content_html=content, summary=post.summary or _summary(None, content),
-                   rendered=True)
+                   rendered=True), work.warnings
+
+
+def _body(work: _Work, body: str, place: Place) -> str:
+    """The body rendered; what had to be cut from it is warned about, at its line in
+    the file (the body starts at `body_line`, after the lines taken off its top)."""
+    rendered = render(body, of_post(work.raw.path).body, place)
+    above = work.raw.body_line + work.raw.body.count("\n") - body.count("\n")
+    for line, message in rendered.notes:
+        where = above + line - 1 if line is not None else None
+        work.warnings.append(Problem(work.raw.path, where, Severity.WARNING, message))
+    return rendered.html
 
 
 def _title_and_body(raw: RawPost, ctx: Context) -> tuple[str, str | None, TextPage | None]:
@@ -243,11 +256,18 @@ def blog_author(blog: Blog) -> Author:
 
 
 def _tags(work: _Work) -> tuple[str, ...]:
+    """`tags` then `categories`, each tag once, at most `max_tags` of them (each tag
+    is a feed of its own and a line in every feed entry)."""
     found: dict[str, str] = {}
     for key in ("tags", "categories"):
         for tag in _tag_list(work, key):
             found.setdefault(tag.casefold(), tag)
-    return tuple(found.values())
+    limit = work.ctx.blog.max_tags
+    if len(found) > limit:
+        key = "tags" if work.get("tags") is not None else "categories"
+        work.warn(key, f"{len(found):,} tags: only the first {limit} are kept "
+                  "(the blog's `max_tags`)")
+    return tuple(found.values())[:limit]
 
 
 def _tag_list(work: _Work, key: str) -> list[str]:

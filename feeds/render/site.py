@@ -9,7 +9,6 @@ posts give the same bytes and validators in every worker and after restarts.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -34,6 +33,7 @@ from feeds.render.channel import (
     tag_channel,
 )
 from feeds.render.jsonfeed import render_json
+from feeds.render.once import Once
 from feeds.render.syndication import render_atom, render_rss
 
 RENDERERS: dict[str, Callable[[Channel], bytes]] = {
@@ -90,22 +90,20 @@ class Site:
         self.snapshot = snapshot
         self.on_render = on_render
         self.keep = keep
-        self._documents: dict[str, Document] = {}
-        self._lock = threading.Lock()
+        self._documents: Once[Document] = Once()
         self._kept: int | None = None
 
     def document(self, path: str) -> Document:
-        """The document at `path` (no leading slash); NotFound if there is none."""
-        found = self._documents.get(path)
-        if found is None:
-            with self._lock:
-                found = self._documents.get(path)
-                if found is None:
-                    found = self._render(path)
-                    if self.keep:
-                        self._documents[path] = found
-                    if self.on_render is not None:
-                        self.on_render()
+        """The document at `path` (no leading slash); NotFound if there is none. No lock
+        is held while rendering that a request for another document would wait on."""
+        if not self.keep:
+            return self._made(path)
+        return self._documents.get(path, lambda: self._made(path))
+
+    def _made(self, path: str) -> Document:
+        found = self._render(path)
+        if self.on_render is not None:
+            self.on_render()
         return found
 
     def _render(self, path: str) -> Document:

@@ -182,8 +182,7 @@ def _rss_entry(fe: Any, post: Post) -> None:
     fe.description(post.summary or post.title)
     fe.content(entry_html(post))
     fe.pubDate(_utc(post.date))
-    for tag in post.tags:
-        fe.category(term=tag)
+    _categories(fe, post.tags)
     _rss_authors(fe, post.authors)
     fe.feeds.image = post.image
     if post.enclosures:  # RSS allows one enclosure per item
@@ -234,8 +233,7 @@ def _atom_entry(fe: Any, post: Post) -> None:
     fe.author([_person(a) for a in post.authors])
     fe.summary(post.summary or post.title)
     fe.content(entry_html(post), type="html")
-    for tag in post.tags:
-        fe.category(term=tag)
+    _categories(fe, post.tags)
     fe.feeds.lang = post.lang
     fe.feeds.image = post.image
     fe.feeds.links = [{"rel": "alternate", "type": "text/html", "href": post.permalink}]
@@ -243,6 +241,13 @@ def _atom_entry(fe: Any, post: Post) -> None:
         {"rel": "enclosure", "type": e.type, "length": str(e.length), "href": e.url}
         for e in post.enclosures
     ]
+
+
+def _categories(fe: Any, tags: tuple[str, ...]) -> None:
+    """All tags in one call: feedgen's `category()` remaps every category so far on each
+    call, which made 9,000 tags take most of a minute."""
+    if tags:
+        fe.category([{"term": tag} for tag in tags])
 
 
 def _person(author: Author) -> dict[str, str]:
