@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from conftest import FakeClock, age, write_posts
+from conftest import FakeClock, Leader, age, write_posts
 
 from feeds.library import Library, Options
 from feeds.live import Live, join
@@ -23,15 +24,16 @@ def blog(tmp_path: Path) -> Path:
 
 
 def test_an_asset_reads_again_only_the_posts_that_name_files(
-        tmp_path: Path, clock: FakeClock) -> None:
+        tmp_path: Path, clock: FakeClock, leader: Callable[..., Leader]) -> None:
     root = blog(tmp_path)
     options = Options(root, "https://a.example.org/", cache=tmp_path / "cache", lazy=True)
-    library = Library(options, clock)
+    lead = leader(root, base_url=options.base_url, cache=options.cache, lazy=True)
+    library = lead.live.library
     assert {p.path for p in library.problems if p.severity.value == "error"} == \
         {"img.md", "enc.md"}  # the files they name are not there yet
     (root / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (root / "show.mp3").write_bytes(b"ID3" + bytes(997))
-    stats = library.refresh()
+    stats = lead.reload()
     assert stats.files_read == 2
     snapshot = library.snapshot()
     assert snapshot.by_slug["img"].image is not None
@@ -40,7 +42,7 @@ def test_an_asset_reads_again_only_the_posts_that_name_files(
     plain = snapshot.by_slug["p03"]
     assert "https://a.example.org/files/pic.png" in library.full(plain).content_html
     (root / "show.mp3").write_bytes(b"ID3" + bytes(1997))
-    assert library.refresh().files_read == 2  # the image and the enclosure post
+    assert lead.reload().files_read == 2  # the image and the enclosure post
     assert library.snapshot().by_slug["enc"].enclosures[0].length == 2000
     again = Library(options, clock)  # a restart: the index holds what the assets gave
     assert again.last_reload.files_read == 0

@@ -7,14 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock, Server, age, post, wait_until, write_posts
+from conftest import Leader, Server, age, post, wait_until, write_posts
 from test_live_server import every_worker_sees
-
-from feeds.library import Library, Options
 
 BAD = b"caf\xe9.md"  # Latin-1, not UTF-8
 
@@ -68,17 +67,17 @@ class Failing:
 
 
 def test_a_failing_index_is_switched_off_once_and_publishing_goes_on(
-        tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, leader: Callable[..., Leader], caplog: pytest.LogCaptureFixture) -> None:
     root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha")}))
-    library = Library(Options(root, "https://a.example.org/", cache=tmp_path / "cache",
-                              lazy=True), clock)
+    lead = leader(root, base_url="https://a.example.org/", cache=tmp_path / "cache", lazy=True)
+    library = lead.live.library
     index = library.loader._index
     assert index is not None and index.working
     index._db = Failing(index._db)  # type: ignore[assignment]
     with caplog.at_level(logging.WARNING, "feeds"):
         for name in ("b", "c"):
             (root / f"{name}.md").write_text(post(name.upper() + "ravo", "2024-01-02"))
-            library.refresh()
+            lead.reload()
     assert {p.title for p in library.snapshot().posts} == {"Alpha", "Bravo", "Cravo"}
     assert not index.working
     warnings = [r for r in caplog.records if "is off for this process" in r.getMessage()]

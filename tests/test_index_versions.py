@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock, Server, age, post, wait_until, write_posts
+from conftest import FakeClock, Leader, Server, age, post, wait_until, write_posts
 from test_live_server import every_worker_sees
 
 from feeds.library import Library, Options
@@ -68,11 +69,12 @@ def test_a_post_that_stops_parsing_keeps_its_body_unrendered_till_then(
 
 
 def test_without_an_index_the_last_good_text_is_kept_in_memory(
-        tmp_path: Path, clock: FakeClock) -> None:
+        tmp_path: Path, leader: Callable[..., Leader]) -> None:
     root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text of Alpha.\n"}))
-    library = Library(Options(root, "https://a.example.org/", lazy=True), clock)
+    lead = leader(root, base_url="https://a.example.org/", lazy=True)
+    library = lead.live.library
     (root / "a.md").write_text(BROKEN)
-    library.refresh()
+    lead.reload()
     assert any(p.path == "a.md" for p in library.problems)
     (shown,) = library.snapshot().posts
     assert "Text of Alpha." in library.full(shown).content_html
@@ -94,12 +96,14 @@ def test_a_body_is_never_served_for_other_bytes(tmp_path: Path, clock: FakeClock
 
 
 def test_a_worker_behind_still_renders_the_version_it_serves(
-        tmp_path: Path, clock: FakeClock) -> None:
+        tmp_path: Path, clock: FakeClock, leader: Callable[..., Leader]) -> None:
     root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
     options = Options(root, "https://a.example.org/", cache=tmp_path / "cache", lazy=True)
-    behind, leader = Library(options, clock), Library(options, clock)
+    behind = Library(options, clock)
+    lead = leader(root, base_url=options.base_url, cache=options.cache, lazy=True)
     (root / "a.md").write_text(post("Alpha") + "Text BBBB, longer.\n")
-    leader.refresh()  # the leader has read (and kept) the new version
-    assert "BBBB" in leader.full(leader.snapshot().posts[0]).content_html
+    lead.reload()  # the leader has read (and kept) the new version
+    ahead = lead.live.library
+    assert "BBBB" in ahead.full(ahead.snapshot().posts[0]).content_html
     (old,) = behind.snapshot().posts  # a worker yet to take it
     assert "AAAA" in behind.full(old).content_html
