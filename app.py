@@ -1,3 +1,3 @@
-from feeds.web import create_app
+from feeds.web.app import create_app
 
 app = create_app()

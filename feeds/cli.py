@@ -17,13 +17,13 @@ import click
 import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Severity
-from feeds.index import default_cache
 from feeds.library import Library, Options
-from feeds.loader import load_blog
+from feeds.library.index import default_cache
+from feeds.library.loader import load_blog
 from feeds.model import Blog
 from feeds.normalize.dates import DateContext
 from feeds.normalize.text import slugify
-from feeds.sources import create_post, list_files
+from feeds.sources.files import create_post, list_files
 
 PROGRESS_FROM = 4  # chunks of 500 addresses: a build shorter than this needs no bar
 
@@ -91,7 +91,7 @@ def check(posts: Path | None) -> None:
 def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR0917
           base_url: str | None, server: str, behind_proxy: bool, cache: Path | None) -> None:
     """Serve the blog with a production WSGI server (granian or gunicorn)."""
-    from feeds.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
+    from feeds.web.server import run  # noqa: PLC0415 - gunicorn and flask only when serving
 
     if server == "gunicorn" and not behind_proxy and not _loopback(host):
         click.echo(f"error: --server gunicorn on {host} needs --behind-proxy: its threaded "
@@ -122,7 +122,7 @@ def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR09
 def build(posts: Path | None, base_url: str | None, cache: Path | None,
           processes: int, out: Path) -> None:
     """Write every address of the blog as files (with .gz twins) to OUT."""
-    from feeds.export import export  # noqa: PLC0415
+    from feeds.export.build import export  # noqa: PLC0415
 
     options = Options.from_environ(posts=posts, base_url=base_url, fallback_url="", lazy=True,
                                    cache=cache or _default_cache())

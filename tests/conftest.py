@@ -27,9 +27,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from feeds.library import Library, Options, Reload, ReloadStats
-from feeds.live import Live
-from feeds.shared import Shared
-from feeds.web import create_app
+from feeds.library.live import Live
+from feeds.library.shared import Shared
+from feeds.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "posts"

@@ -23,11 +23,11 @@ sys.path.insert(0, str(HERE.parent))
 
 from conftest import SAMPLE, SAMPLE_BASE, FakeClock  # noqa: E402
 
-from feeds.export import file_for  # noqa: E402
+from feeds.export.build import file_for  # noqa: E402
 from feeds.library import Library, Options  # noqa: E402
+from feeds.library.shared import Shared  # noqa: E402
 from feeds.render.site import Site  # noqa: E402
-from feeds.shared import Shared  # noqa: E402
-from feeds.web import create_app  # noqa: E402
+from feeds.web.app import create_app  # noqa: E402
 
 GOLDEN = HERE / "golden"
 FEEDS = ("rss.xml", "atom.xml", "feed.json")

@@ -24,8 +24,8 @@ opened = []
 sys.addaudithook(lambda event, args: opened.append(str(args[0]))
                  if event == "open" and isinstance(args[0], (str, bytes, Path)) else None)
 from feeds.library import Options
-from feeds.shared import Shared
-from feeds.web import create_app
+from feeds.library.shared import Shared
+from feeds.web.app import create_app
 posts, run = Path(sys.argv[1]), Path(sys.argv[2])
 app = create_app(Options(posts), shared=Shared.create(run), start=False)
 client = app.test_client()

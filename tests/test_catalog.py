@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.catalog import BULK_FROM, Catalog, weight
 from feeds.errors import Problem, Severity
+from feeds.library.catalog import BULK_FROM, Catalog, weight
+from feeds.library.reading import FileState
 from feeds.model import Post
-from feeds.reading import FileState
 
 EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "400"))
 PATHS = [f"p{i}.md" for i in range(8)]

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from conftest import ROOT
 
-from feeds.config import SETTINGS, resolve
 from feeds.errors import ConfigError
+from feeds.settings import SETTINGS, resolve
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from feeds.content import Place, absolute_url, first_paragraph_text, render_body
+from feeds.normalize.body import Place, absolute_url, first_paragraph_text, render_body
 
 PLACE = Place(
     folder="notes",

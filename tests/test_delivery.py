@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import brotli
 import pytest
 
-from feeds.delivery import Prepared, choose_encoding, entity_tags
 from feeds.render.site import Document
+from feeds.web.delivery import Prepared, choose_encoding, entity_tags
 
 LAST = datetime(2024, 5, 2, 8, 0, 0, 500000, tzinfo=UTC)
 BODY = b"<rss>" + b"x" * 2000 + b"</rss>"

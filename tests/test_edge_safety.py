@@ -15,8 +15,8 @@ import pytest
 from conftest import SAMPLE_BASE, write_posts
 from test_cli import feeds
 
-from feeds.delivery import choose_encoding
 from feeds.library import Options
+from feeds.web.delivery import choose_encoding
 
 POST = "---\ntitle: Hello\ndate: 2024-01-01\n---\n" + "Some words to compress. " * 40 + "\n"
 GARBAGE_DATES = [
@@ -92,9 +92,9 @@ def test_the_real_server_follows_q_values(blog_server) -> None:  # type: ignore[
 
 def test_a_render_fault_answers_the_500_page_and_logs_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from feeds.library.shared import Shared
     from feeds.render import pages
-    from feeds.shared import Shared
-    from feeds.web import create_app
+    from feeds.web.app import create_app
 
     root = write_posts(tmp_path / "posts", {"2024-01-01-hello.md": POST})
     shared = Shared.create(tmp_path)

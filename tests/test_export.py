@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Server, copy_sample, free_port, wait_until
 
-from feeds.export import file_for
+from feeds.export.build import file_for
 from feeds.library import Library, Options
 from feeds.render.site import Site
 
@@ -153,7 +153,7 @@ def _check_nginx(base: str, out: Path, process: subprocess.Popen[bytes], log: Pa
 
 def test_a_rebuild_renders_only_pages_whose_post_changed(
         tmp_path: Path, blog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from feeds import export as exporter
+    from feeds.export import build as exporter
     from feeds.render import pages
 
     posts = blog
@@ -185,7 +185,7 @@ def test_each_body_is_rendered_once_per_build_on_every_core(
     a body is read and rendered once, not once in every process that needs it."""
     from conftest import write_posts
 
-    from feeds import export as exporter
+    from feeds.export import build as exporter
 
     blog = ("---\ntitle: Many\nlink: https://many.example.org/\nfeed_limit: 7\n"
             "archive_size: 5\n---\nMany posts.\n")

@@ -17,8 +17,8 @@ BLOG = "---\ntitle: Many\nlink: https://many.example.org/\nfeed_limit: 7\narchiv
 # Small chunks, so that every process of the pool gets several.
 SNIPPET = """import multiprocessing, sys
 multiprocessing.set_start_method(sys.argv[1])
-import feeds.export
-feeds.export._CHUNK = 20
+import feeds.export.build
+feeds.export.build._CHUNK = 20
 from feeds.cli import main
 main(sys.argv[2:])
 """

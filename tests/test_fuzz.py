@@ -13,10 +13,10 @@ import lxml.html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.content import Place, render_body
 from feeds.errors import PostError
+from feeds.normalize.body import Place, render_body
 from feeds.normalize.text import xml_safe
-from feeds.sources import split
+from feeds.sources.files import split
 
 EXAMPLES = int(os.environ.get("FEEDS_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

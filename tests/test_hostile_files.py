@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from conftest import FakeClock, Server, wait_until, write_posts
 
-from feeds import sources
 from feeds.errors import PostError, Severity
 from feeds.library import Library, Options
-from feeds.live import Live
-from feeds.shared import Shared
+from feeds.library.live import Live
+from feeds.library.shared import Shared
+from feeds.sources import files as sources
 
 pytestmark = pytest.mark.e2e
 SECRET = b"SECRET-OUTSIDE"

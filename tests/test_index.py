@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import FakeClock, age, write_posts
 
 from feeds.library import Library, Options
-from feeds.reading import PARALLEL_FROM
+from feeds.library.reading import PARALLEL_FROM
 
 COUNT = PARALLEL_FROM + 50  # enough to be read on every core, through the pool
 

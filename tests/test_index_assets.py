@@ -8,8 +8,8 @@ from pathlib import Path
 from conftest import FakeClock, Leader, age, write_posts
 
 from feeds.library import Library, Options
-from feeds.live import Live, join
-from feeds.shared import Shared
+from feeds.library.live import Live, join
+from feeds.library.shared import Shared
 
 PLAIN = 30
 

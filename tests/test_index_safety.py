@@ -13,8 +13,8 @@ import pytest
 from conftest import age, write_posts
 
 from feeds.errors import CacheError
-from feeds.index import Index
-from feeds.shared import Shared
+from feeds.library.index import Index
+from feeds.library.shared import Shared
 
 BASE = "https://blog.example.org/"
 

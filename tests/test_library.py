@@ -123,18 +123,18 @@ def test_about_text_gives_the_description(tmp_path: Path) -> None:
 
 def test_an_unexpected_failure_in_one_file_hides_no_other(
         tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    import feeds.reading
+    import feeds.library.reading
 
     root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01"),
                                             "b.md": post("B", "2024-01-02")})
-    real = feeds.reading.normalize_post
+    real = feeds.library.reading.normalize_post
 
     def flaky(raw, ctx, render=True):  # type: ignore[no-untyped-def]
         if raw.path == "b.md":
             raise RuntimeError("a bug")
         return real(raw, ctx, render)
 
-    monkeypatch.setattr(feeds.reading, "normalize_post", flaky)
+    monkeypatch.setattr(feeds.library.reading, "normalize_post", flaky)
     library = Library(Options(root), clock)
     assert [p.title for p in library.snapshot().posts] == ["A"]
     assert [(p.path, p.message) for p in library.problems] == [

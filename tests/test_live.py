@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import FakeClock, Leader, age, post, wait_until, write_posts
 
-from feeds import shared as shared_module
-from feeds import sources
 from feeds.errors import Severity
 from feeds.library import Library, Options
-from feeds.live import Live, Watcher, join
-from feeds.shared import Shared
+from feeds.library import shared as shared_module
+from feeds.library.live import Live, Watcher, join
+from feeds.library.shared import Shared
+from feeds.sources import files as sources
 
 
 def titles(library: Library) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from feeds.errors import PostError
 from feeds.model import Author, Blog
 from feeds.normalize.post import Context, normalize_post
-from feeds.sources import split
+from feeds.sources.files import split
 
 ANN = Author("ann", "Ann Example", "ann@example.org")
 BLOG = Blog(title="Test Blog", base_url="https://blog.example.org/", description="d",

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds import postlist
+from feeds.library import postlist
+from feeds.library.postlist import PostList
 from feeds.model import Post
-from feeds.postlist import PostList
 
 EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "300"))
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

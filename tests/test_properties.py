@@ -33,7 +33,7 @@ from feeds.normalize.text import clean_line
 from feeds.render.channel import blog_channel
 from feeds.render.jsonfeed import render_json
 from feeds.render.syndication import render_atom, render_rss
-from feeds.sources import RawPost, decode, split
+from feeds.sources.files import RawPost, decode, split
 
 EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "150"))
 SCHEMA = json.loads((Path(__file__).parent / "data/jsonfeed-1.1.schema.json").read_text())

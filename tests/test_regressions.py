@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import FakeClock, post, write_posts
 
-from feeds.delivery import Prepared
 from feeds.library import Library, Options
-from feeds.live import Live
+from feeds.library.live import Live
+from feeds.library.shared import Shared
 from feeds.render.site import Document, Site
-from feeds.shared import Shared
+from feeds.web.delivery import Prepared
 
 
 @pytest.mark.posts({"a.md": post("A", "2024-01-01"), "b.md": post("B", "2024-01-02"),
@@ -108,7 +108,7 @@ def test_a_leader_that_fails_to_start_gives_up_the_lead(tmp_path: Path, clock: F
 
 def test_two_exports_in_one_process_with_the_output_removed_between(tmp_path: Path,
                                                                     clock: FakeClock) -> None:
-    from feeds.export import export
+    from feeds.export.build import export
 
     root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01")})
     export(Library(Options(root), clock), tmp_path / "out")

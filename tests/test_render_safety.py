@@ -16,9 +16,9 @@ import pytest
 from conftest import SAMPLE_BASE, write_posts
 from test_cli import feeds
 
-from feeds.content import MAX_DEPTH, Place, render
 from feeds.library import Options
-from feeds.nesting import cap_nesting
+from feeds.normalize.body import MAX_DEPTH, Place, render
+from feeds.normalize.nesting import cap_nesting
 
 PLACE = Place("", "https://blog.example.org/posts/x/", "https://blog.example.org/files/",
               frozenset())
@@ -69,8 +69,8 @@ def test_nesting_is_capped_before_sanitising(kind: str, body: str, line: int) ->
 
 def render_plain(body: str, kind: str) -> str:
     """What the sanitiser makes of (the first 20,000 characters of) the body uncapped."""
-    from feeds.content import TAGS as ALLOWED
-    from feeds.content import _raw_html
+    from feeds.normalize.body import TAGS as ALLOWED
+    from feeds.normalize.body import _raw_html
 
     return str(nh3.clean(_raw_html(body, kind)[:20_000], tags=set(ALLOWED)))
 
@@ -149,9 +149,9 @@ def test_the_server_answers_every_document_of_a_hostile_blog(tmp_path: Path, ser
 
 def test_a_slow_render_holds_up_only_its_own_document(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from feeds.library.shared import Shared
     from feeds.render import pages
-    from feeds.shared import Shared
-    from feeds.web import create_app
+    from feeds.web.app import create_app
 
     root = write_posts(tmp_path / "posts", {
         "2024-01-01-slow.md": "---\ntitle: Slow\n---\nSlow.\n",
@@ -194,7 +194,7 @@ def test_a_slow_render_holds_up_only_its_own_document(
 
 
 def test_html_past_the_size_cap_is_cut_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
-    from feeds import content
+    from feeds.normalize import body as content
 
     monkeypatch.setattr(content, "MAX_HTML_CHARS", 1000)
     rendered = render("<p>word</p>\n" * 500, "html", PLACE)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds import sources
 from feeds.errors import PostError, Severity
+from feeds.sources import files as sources
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from feeds.config import Settings
-from feeds.content import Place, file_url, first_paragraph_text, render_body
 from feeds.errors import ConfigError, FieldError, Problem, Severity, quote
 from feeds.model import Author, Blog
 from feeds.normalize.authors import Registry, make_author, parse_authors
+from feeds.normalize.body import Place, file_url, first_paragraph_text, render_body
 from feeds.normalize.text import clean_line, slugify, summarise
+from feeds.settings import Settings
 
 BLOG_FILE = "_blog.md"
 

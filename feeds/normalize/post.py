@@ -11,17 +11,17 @@ from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
 from feeds import routes
-from feeds.content import Place, asset_path, file_url, first_paragraph_text, render
 from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.formats import of_post
-from feeds.frontmatter import RawPost
 from feeds.model import Author, Blog, Enclosure, Image, Post
 from feeds.normalize.authors import Registry, parse_authors
 from feeds.normalize.blog import registry_of
+from feeds.normalize.body import Place, asset_path, file_url, first_paragraph_text, render
 from feeds.normalize.dates import DateContext, local_date, parse_date
 from feeds.normalize.media import MEDIA_TYPE, media_type
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.normalize.textpage import TextPage, read_text_page
+from feeds.sources.frontmatter import RawPost
 
 KNOWN_FIELDS = frozenset({
     "title", "date", "updated", "author", "authors", "tags", "categories", "summary",

@@ -5,7 +5,7 @@ make, and in a worker forked from the server, a pass that writes to every post
 (reference counts) copies every memory page they lie on. `PostList` keeps the
 posts in chunks of about CHUNK: adding or removing one post makes one new chunk
 and a new list of chunks, so one new post costs the same at any size of blog.
-Each chunk also knows the sum of its posts' weights (`feeds.catalog.weight`),
+Each chunk also knows the sum of its posts' weights (`feeds.library.catalog.weight`),
 so versions need no pass over the posts either.
 """
 

@@ -1,7 +1,7 @@
 """The HTTP edge: the Flask app, its fast path for documents, and error pages.
 
 The only module that imports flask. Documents come ready-made from
-`feeds.render.site` and are sent by `feeds.delivery` before Flask is involved;
+`feeds.render.site` and are sent by `feeds.web.delivery` before Flask is involved;
 Flask serves assets, /healthz and error pages.
 """
 
@@ -23,17 +23,17 @@ from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
 from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import wrap_file
 
-from feeds.delivery import Failed, FastPath, Prepared
 from feeds.errors import NotFound
 from feeds.library import Clock, Library, Options, Snapshot, system_clock
-from feeds.live import Live, OnChange, join
+from feeds.library.live import Live, OnChange, join
+from feeds.library.shared import Shared
 from feeds.normalize.media import media_type
 from feeds.render.channel import CONTENT_TYPES
 from feeds.render.once import Once
 from feeds.render.pages import CONTENT_SECURITY_POLICY, error_page
 from feeds.render.site import Document, Site
-from feeds.shared import Shared
-from feeds.websub import Publisher
+from feeds.web.delivery import Failed, FastPath, Prepared
+from feeds.web.websub import Publisher
 
 ASSET_MAX_AGE = 3600
 # Types a browser would run as a page of ours: assets of these types are downloads.

@@ -1,6 +1,6 @@
 """Front matter: YAML (`---`), TOML (`+++`) or `Key: value` lines, split from the body.
 
-Pure parsing of text already read (by `feeds.sources`): UTF-8 decoding with
+Pure parsing of text already read (by `feeds.sources.files`): UTF-8 decoding with
 byte offsets, safe YAML with limits on size and aliases, line numbers for
 every field.
 """

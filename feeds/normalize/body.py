@@ -24,7 +24,7 @@ import nh3
 from cmarkgfm.cmark import Options as CmarkOptions
 from linkify_it import LinkifyIt
 
-from feeds.nesting import MAX_DEPTH, cap_nesting
+from feeds.normalize.nesting import MAX_DEPTH, cap_nesting
 from feeds.normalize.text import xml_safe
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})

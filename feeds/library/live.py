@@ -3,7 +3,7 @@
 Each process runs one background thread. While another process leads, it only
 waits for the lock. The leader watches the posts folder (watchdog, with a
 polling fallback), reads what changed, and publishes each new version through
-`feeds.shared`; every process picks the new version up on its next request.
+`feeds.library.shared`; every process picks the new version up on its next request.
 
 The leader reads only the paths that file events name, without listing the
 folder, so that a new post costs the same at any size of blog. Events it cannot
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import FeedsError
-from feeds.library import Clock, Library, LoaderState, Options, Reload, Snapshot
-from feeds.shared import Shared
+from feeds.library.core import Clock, Library, LoaderState, Options, Reload, Snapshot
+from feeds.library.shared import Shared
 
 log = logging.getLogger("feeds")
 OnChange = Callable[[Snapshot, Snapshot], None]

@@ -4,7 +4,7 @@ A `Loader` lists the folder, reads the files whose stat key changed (or, told
 which paths changed, only those, without listing), and keeps what they gave in
 a `Catalog`. Each (re)load comes out as a `Loaded`, with the changes that made
 it, so that other processes can follow a load without reading anything
-(`feeds.shared`).
+(`feeds.library.shared`).
 """
 
 from __future__ import annotations
@@ -18,16 +18,27 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from feeds import __version__, records, sources
-from feeds.catalog import Catalog
-from feeds.config import Settings, resolve, unknown_settings, url
+from feeds import __version__
 from feeds.errors import ConfigError, PostError, Problem, Severity
-from feeds.index import Index, fingerprint
+from feeds.library import records
+from feeds.library.catalog import Catalog
+from feeds.library.index import Index, fingerprint
+from feeds.library.postlist import PostList
+from feeds.library.reading import (
+    STATES,
+    AssetSizes,
+    FileState,
+    Job,
+    Source,
+    quiet_gc,
+    read_many,
+    unpacked,
+)
 from feeds.model import Blog, Post
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
-from feeds.postlist import PostList
-from feeds.reading import STATES, AssetSizes, FileState, Job, Source, quiet_gc, read_many, unpacked
+from feeds.settings import Settings, resolve, unknown_settings, url
+from feeds.sources import files as sources
 
 Clock = Callable[[], datetime]
 Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone

@@ -4,7 +4,7 @@ granian (HTTP in Rust) is the default: with our document fast path it answers
 as fast as nginx serving a file. gunicorn (threaded workers) is the
 alternative. Either way the blog is loaded once, by this process, and published
 in the run folder; every worker starts from that load, one of them then leads
-(see `feeds.shared`).
+(see `feeds.library.shared`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from feeds.library import Library, Options
+from feeds.library.shared import Shared
 from feeds.render.site import Site
-from feeds.shared import Shared
-from feeds.web import State, create_app, render_ahead
+from feeds.web.app import State, create_app, render_ahead
 
 SERVERS = ("granian", "gunicorn")
 RUN_DIR = "FEEDS_RUN_DIR"
@@ -182,7 +182,7 @@ def _granian(options: Options, shared: Shared, host: str, port: int, workers: in
                        "FEEDS_BASE_URL": str(options.base_url)})
     if options.cache is not None:
         os.environ["FEEDS_CACHE"] = str(options.cache)
-    _patient(Granian)("feeds.server:worker_app", address=host.strip("[]"), port=port,
+    _patient(Granian)("feeds.web.server:worker_app", address=host.strip("[]"), port=port,
                       workers=workers, interface=Interfaces.WSGI, factory=True,
                       blocking_threads=THREADS, http=HTTPModes.http1, websockets=False,
                       log_access=False, respawn_failed_workers=True).serve()

@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from feeds import records, sources
 from feeds.errors import PostError, Problem, Severity
-from feeds.frontmatter import Limits, RawPost
+from feeds.library import records
 from feeds.model import Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
+from feeds.sources import files as sources
+from feeds.sources.frontmatter import Limits, RawPost
 
 log = logging.getLogger("feeds")
 PARALLEL_FROM = 400  # files: fewer are read faster than a pool starts
@@ -133,7 +134,7 @@ def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None
 
 
 def plain(extra: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
-    """The unknown fields that are plain data (`feeds.records`): a value that is not
+    """The unknown fields that are plain data (`feeds.library.records`): a value that is not
     (a number beyond 64 bits) is left out, so that every read can be kept and shared."""
     if not extra:
         return extra
@@ -165,7 +166,7 @@ def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | Non
               ) -> Iterator[list[Read]]:
     """Read many files, on every core when there are enough of them, in batches (in the
     order of `wanted`) as they are done: the caller stores one while the next is read.
-    Each state comes with its record (`feeds.records`) when it was read in another
+    Each state comes with its record (`feeds.library.records`) when it was read in another
     process (the index keeps those bytes as they are, instead of encoding it again)."""
     cores = min(os.cpu_count() or 1, 8)
     if len(wanted) < PARALLEL_FROM or cores < 2 or \

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from feeds import folder, formats
+from feeds import formats
 from feeds.errors import PostError, Problem, Severity
-from feeds.frontmatter import (
+from feeds.sources import folder
+from feeds.sources.frontmatter import (
     Limits,
     RawPost,
     decode,
@@ -58,7 +59,7 @@ def is_ignored(name: str) -> bool:
 def list_files(root: Path) -> Listing:
     """Walk the posts folder: posts (sorted, with stat keys), assets, problems.
 
-    Links are followed only while they stay inside (`feeds.folder`); a folder
+    Links are followed only while they stay inside (`feeds.sources.folder`); a folder
     that cannot be listed is named in `unreadable`, so that a reload keeps the
     posts it held."""
     walk = _Walk(os.fspath(root))
@@ -290,7 +291,7 @@ def read_post(root: Path, rel: str, limits: Limits | None = None,
 
 def _open_inside(root: Path, rel: str, private: bool = False) -> BinaryIO:
     """Open a regular file of the posts folder for reading, never one outside it,
-    never a link's target outside, never a FIFO or device (`feeds.folder`)."""
+    never a link's target outside, never a FIFO or device (`feeds.sources.folder`)."""
     parts = rel.split("/")
     if not private and any(is_ignored(part) for part in parts):
         raise PostError(rel, None, "is a private or hidden file")

@@ -1,7 +1,7 @@
 """The blog in memory: what is published, and the bodies of the posts asked for.
 
-A `Library` loads the folder (`feeds.loader`), or takes a load another process
-published (`feeds.shared`), keeps every good post and every problem, and hands
+A `Library` loads the folder (`feeds.library.loader`), or takes a load another process
+published (`feeds.library.shared`), keeps every good post and every problem, and hands
 out `Snapshot`s: what is published at a given moment, newest first, with a
 version that changes when, and only when, the published content changes (a post
 added or edited, a scheduled post coming due).
@@ -21,11 +21,9 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import BinaryIO
 
-from feeds import sources
-from feeds.catalog import WEIGHT_MODULUS
 from feeds.errors import FeedsError, Problem
-from feeds.frontmatter import Limits, RawPost
-from feeds.loader import (
+from feeds.library.catalog import WEIGHT_MODULUS
+from feeds.library.loader import (
     Clock,
     Loaded,
     Loader,
@@ -36,14 +34,16 @@ from feeds.loader import (
     Update,
     system_clock,
 )
+from feeds.library.postlist import PostList
+from feeds.library.reading import AssetSizes, source_digest
 from feeds.model import Author, Blog, Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
-from feeds.postlist import PostList
-from feeds.reading import AssetSizes, source_digest
+from feeds.sources import files as sources
+from feeds.sources.frontmatter import Limits, RawPost
 
-__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "Snapshot",
-           "Update", "publish", "system_clock"]
+__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "ReloadStats",
+           "Snapshot", "Update", "publish", "system_clock"]
 BODIES_KEPT = 4096  # rendered bodies kept per process
 log = logging.getLogger("feeds")
 
@@ -132,7 +132,7 @@ class Library:
         self._bodies_lock = threading.Lock()
         self._swap = threading.Lock()  # `loaded` and `_snapshot` change together
         self.loader = Loader(options, clock)
-        # Which published generation of a run folder this load is (`feeds.shared`);
+        # Which published generation of a run folder this load is (`feeds.library.shared`);
         # None: a load of this process's own.
         self.generation: int | None = None
         if state is None:

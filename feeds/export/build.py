@@ -4,7 +4,7 @@ The bytes are those `feeds serve` sends for the same base URL: the same `Site`
 renders them and the same gzip function makes the `.gz` twins. A re-run writes
 only the files whose bytes changed and removes the ones no longer published.
 Large blogs are rendered on several cores, each process writing its share.
-Files are written and removed only through `feeds.outtree`: never through a
+Files are written and removed only through `feeds.export.tree`: never through a
 link, never outside OUT (docs/deploy.md, "Static export").
 """
 
@@ -17,10 +17,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.delivery import COMPRESSIBLE_MIN, gzip_body
+from feeds.export.tree import MANIFEST, Entry, Tree, digest
 from feeds.library import Library, Options
-from feeds.outtree import MANIFEST, Entry, Tree, digest
 from feeds.render.site import Site
+from feeds.web.delivery import COMPRESSIBLE_MIN, gzip_body
 
 __all__ = ["MANIFEST", "BuildStats", "export", "file_for", "plan"]
 

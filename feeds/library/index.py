@@ -6,7 +6,7 @@ given fingerprint of everything else the reading depends on (the blog's
 settings, its assets, this version of feeds). A restart reads only `stat()`
 for files whose row still matches; every worker of a server shares the rows.
 
-Rows are plain data (`feeds.records`), never pickles: a row that does not
+Rows are plain data (`feeds.library.records`), never pickles: a row that does not
 decode is a miss. The folder and its files must belong to the user running
 feeds and be writable by no one else (`check_private`), since whoever can write
 them decides what is published. A database that fails (a full disk, a file

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from operator import itemgetter
 
 from feeds.errors import Problem, Severity
+from feeds.library.postlist import PostList
+from feeds.library.reading import FileState
 from feeds.model import Post
-from feeds.postlist import PostList
-from feeds.reading import FileState
 
 WEIGHT_MODULUS = 1 << 128
 BULK_FROM = 32  # changed files from which the published set is rebuilt, not edited

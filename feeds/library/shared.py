@@ -31,9 +31,9 @@ import struct
 import tempfile
 from pathlib import Path
 
-from feeds import records
-from feeds.index import check_private
-from feeds.library import LoaderState, Update
+from feeds.library import records
+from feeds.library.core import LoaderState, Update
+from feeds.library.index import check_private
 
 _COUNTER = struct.Struct("<Q")
 FULL_EVERY = 64  # updates between full records: a worker far behind reads few files

@@ -1,0 +1,1 @@
+"""Reading the posts folder: the only code that opens files (docs/reference.md §2)."""
