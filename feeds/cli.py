@@ -1,4 +1,4 @@
-"""The command line (SPEC §7): serve, check. Errors become exit codes here.
+"""The command line (docs/reference.md §7): serve, check. Errors become exit codes here.
 
 Exit codes: 0 success, 1 errors in the posts or the run, 2 bad usage.
 """

@@ -59,7 +59,7 @@ class Post:
     lang: str | None = None
     # Unknown front-matter fields, as (name, value) pairs: dict(post.extra) reads them.
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
-    # The About text found after the signature of a page saved as text (SPEC §2.3).
+    # The About text found after the signature of a page saved as text (docs/reference.md §2.3).
     page_about: str | None = field(default=None, compare=False, repr=False)
     # False while the body is not rendered yet (an indexed post; see Library.full).
     rendered: bool = field(default=True, compare=False, repr=False)
@@ -101,7 +101,7 @@ class Blog:
     max_post_bytes: int = 4 * 1024 * 1024
     max_front_matter_bytes: int = 64 * 1024
     max_tags: int = 100  # tags kept per post (the rest are dropped, with a warning)
-    # False when neither `description` nor an About text was given (SPEC §2.3).
+    # False when neither `description` nor an About text was given (docs/reference.md §2.3).
     described: bool = True
 
     def url(self, path: str = "") -> str:

@@ -1,4 +1,4 @@
-"""Settings (SPEC §3): one declarative table, read from the command line, the
+"""Settings (docs/reference.md §3): one declarative table, read from the command line, the
 environment, `_blog.md` and defaults, in that order of precedence.
 
 Every value is checked here, before the blog is loaded; a bad one stops

@@ -1,4 +1,4 @@
-"""SPEC §5.1 tag and author feeds, §5.3 archives (RFC 5005), §5.4 OPML and feed.xsl,
+"""docs/reference.md §5.1 tag and author feeds, §5.3 archives (RFC 5005), §5.4 OPML and feed.xsl,
 feed_max_bytes, Media RSS: from real files through the real parsers."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""No file outside the posts folder is ever opened for the blog (SPEC §2, §6.2).
+"""No file outside the posts folder is ever opened for the blog (docs/reference.md §2, §6.2).
 
 A child process records every `open` audit event while it loads a blog full of
 links pointing out of the folder and serves every address, path tricks

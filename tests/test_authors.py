@@ -1,4 +1,4 @@
-"""SPEC §4.2: every author form and the registry matching, one row per case."""
+"""docs/reference.md §4.2: every author form and the registry matching, one row per case."""
 
 from __future__ import annotations
 

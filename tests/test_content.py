@@ -1,4 +1,4 @@
-"""SPEC §2.2 and §5.2: bodies to safe, absolute, XML-safe HTML."""
+"""docs/reference.md §2.2 and §5.2: bodies to safe, absolute, XML-safe HTML."""
 
 from __future__ import annotations
 

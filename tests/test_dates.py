@@ -1,4 +1,4 @@
-"""SPEC §4.1: every date form, zone rule and error, one row per case."""
+"""docs/reference.md §4.1: every date form, zone rule and error, one row per case."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §6.2: conditional GET, compression, methods; documents prepared once."""
+"""docs/reference.md §6.2: conditional GET, compression, methods; documents prepared once."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 SCHEMA = json.loads((Path(__file__).parent / "data/jsonfeed-1.1.schema.json").read_text())
 STRICT_XML = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 BASE = "http://127.0.0.1:8000/"
-# What the sample blog publishes, newest first (SPEC §4: dates in UTC).
+# What the sample blog publishes, newest first (docs/reference.md §4: dates in UTC).
 EXPECTED = [
     ("last-race-of-the-summer", "The Last Race of the Summer", "2025-09-27T15:05:00Z",
      ["Tomás Ek"]),

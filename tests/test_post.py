@@ -1,4 +1,4 @@
-"""SPEC §2.1 and §4.3: front matter fields to a Post; ids, slugs, summaries, errors."""
+"""docs/reference.md §2.1 and §4.3: front matter fields to a Post; ids, slugs, summaries, errors."""
 
 from __future__ import annotations
 

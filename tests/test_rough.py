@@ -1,5 +1,5 @@
 """A folder of rough posts (tests/rough/, written without reading the code) is read
-exactly as its expectations say: good posts normalised per SPEC §4, each bad one
+exactly as its expectations say: good posts normalised per docs/reference.md §4, each bad one
 named by an error, ignored files ignored, and every document still valid."""
 
 from __future__ import annotations

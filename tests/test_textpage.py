@@ -1,4 +1,4 @@
-"""SPEC §2.3: pages saved as text, in several shapes of our own."""
+"""docs/reference.md §2.3: pages saved as text, in several shapes of our own."""
 
 from __future__ import annotations
 
@@ -139,6 +139,6 @@ def test_key_value_header_blocks(tmp_path: Path, clock: FakeClock) -> None:
                                                               "bo")
     assert notes.date.isoformat() == "2014-12-10T14:30:00+00:00"
     assert notes.content_html == "<p>The body.</p>"
-    # SPEC §2.1: the file name's date comes before a `Date:` header line
+    # docs/reference.md §2.1: the file name's date comes before a `Date:` header line
     assert by_slug["both"].date.isoformat() == "2024-05-01T22:00:00+00:00"
     assert by_slug["plain"].title == "Note: this is not a header block"

@@ -1,4 +1,4 @@
-"""Live posts (SPEC §6.3): keep every worker's library current.
+"""Live posts (docs/reference.md §6.3): keep every worker's library current.
 
 Each process runs one background thread. While another process leads, it only
 waits for the lock. The leader watches the posts folder (watchdog, with a

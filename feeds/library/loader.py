@@ -55,7 +55,7 @@ def system_clock() -> datetime:
 
 @dataclass(frozen=True)
 class Options:
-    """How to find and address the blog: the run settings of SPEC §3 and §6.4."""
+    """How to find and address the blog: the run settings of docs/reference.md §3 and §6.4."""
 
     posts: Path = Path("posts")
     base_url: str | None = None

@@ -1,4 +1,4 @@
-"""Authors (SPEC §4.2): every accepted spelling to registry records."""
+"""Authors (docs/reference.md §4.2): every accepted spelling to registry records."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The blog description (SPEC §3): settings and About text to a `Blog`."""
+"""The blog description (docs/reference.md §3): settings and About text to a `Blog`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bodies to safe HTML (SPEC §2.2, §5.2).
+"""Bodies to safe HTML (docs/reference.md §2.2, §5.2).
 
 Markdown goes through cmark-gfm (CommonMark with GitHub's tables,
 strikethrough and autolinks, in C: a fraction of a millisecond a post), text

@@ -1,4 +1,4 @@
-"""Dates (SPEC §4.1): every accepted spelling to timezone-aware UTC.
+"""Dates (docs/reference.md §4.1): every accepted spelling to timezone-aware UTC.
 
 Nothing is ever filled in from today's date, and no zone is ever guessed.
 """

@@ -1,4 +1,4 @@
-"""A split post file (`RawPost`) to a published `Post` record (SPEC §2.1, §4)."""
+"""A split post file (`RawPost`) to a published `Post` record (docs/reference.md §2.1, §4)."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def _body(work: _Work, body: str, place: Place) -> str:
 def _title_and_body(raw: RawPost, ctx: Context) -> tuple[str, str | None, TextPage | None]:
     """The body, the title line when there is no `title`, and a saved page's parts.
 
-    A text file with no front matter is a page saved as text (SPEC §2.3).
+    A text file with no front matter is a page saved as text (docs/reference.md §2.3).
     """
     if of_post(raw.path).text_page and not raw.front:
         page = read_text_page(raw.body, ctx.blog.chrome)
@@ -192,7 +192,7 @@ def _parse(work: _Work, key: str, value: object) -> datetime:
 
 def _date(work: _Work) -> datetime:
     """`date`, else the file name's YYYY-MM-DD prefix, else a `Date:` header line,
-    else the file's modification time (SPEC §2.1)."""
+    else the file's modification time (docs/reference.md §2.1)."""
     given = work.get("date")
     if given is not None and work.raw.front != "headers":
         return _parse(work, "date", given)

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Characters XML 1.0 forbids; no document may contain them (SPEC §5.2).
+# Characters XML 1.0 forbids; no document may contain them (docs/reference.md §5.2).
 _XML_ILLEGAL = re.compile(
     "[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )

@@ -1,4 +1,4 @@
-"""Pages saved as text (SPEC §2.3): an article with its site around it.
+"""Pages saved as text (docs/reference.md §2.3): an article with its site around it.
 
 Publishers save a web page as text: navigation lines, the title, a photo
 caption saved twice, the article, the author's signature, then more of the

@@ -1,4 +1,4 @@
-"""feeds.opml (SPEC §5.4): every feed of the blog, for readers to import at once."""
+"""feeds.opml (docs/reference.md §5.4): every feed of the blog, for readers to import at once."""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ def _updated(snapshot: Snapshot) -> datetime | None:
 
 
 def about_json(snapshot: Snapshot) -> bytes:
-    """The blog description channel as data (SPEC §6.1)."""
+    """The blog description channel as data (docs/reference.md §6.1)."""
     blog = snapshot.blog
     updated = _updated(snapshot)
     data = {

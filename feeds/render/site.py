@@ -1,4 +1,4 @@
-"""Every address of the blog (SPEC §6.1) mapped to its rendered document.
+"""Every address of the blog (docs/reference.md §6.1) mapped to its rendered document.
 
 A `Site` belongs to one snapshot: each document is rendered at most once per
 content version, with its strong ETag computed from the bytes, so the same

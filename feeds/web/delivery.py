@@ -1,4 +1,4 @@
-"""Sending rendered documents over HTTP (SPEC §6.2), before Flask is involved.
+"""Sending rendered documents over HTTP (docs/reference.md §6.2), before Flask is involved.
 
 Everything that can be computed once per document version is: the gzip and
 brotli bodies, their ETags, and the header lists. Serving a cached document is

@@ -1,4 +1,4 @@
-"""WebSub publishing (SPEC §5.5): tell the hubs which feeds changed.
+"""WebSub publishing (docs/reference.md §5.5): tell the hubs which feeds changed.
 
 Notifications go out from a background thread with retries and exponential
 backoff; a request never waits for a hub. Each attempt's outcome is logged.
