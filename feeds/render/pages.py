@@ -8,11 +8,11 @@ import json
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from feeds import routes
 from feeds.library import Snapshot
 from feeds.model import Author, Blog, Post
 from feeds.normalize.dates import rfc3339
@@ -55,7 +55,8 @@ def _environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(rfc3339=rfc3339, day=_day, size=_size,
-                       urlquote=lambda text: quote(str(text), safe=""), slug=slugify)
+                       slug=slugify, tag_folder=routes.tag_folder,
+                       author_folder=routes.author_folder)
     return env
 
 
@@ -119,9 +120,9 @@ def about_json(snapshot: Snapshot) -> bytes:
         "about_url": blog.url("about"),
         "language": blog.language,
         "authors": [{"id": a.id, **person(a)} for a in authors_of(snapshot)],
-        "feeds": {kind: blog.url(name) for kind, name in FORMATS.items()},
+        "feeds": {kind: blog.url(routes.feed("", kind)) for kind in routes.FEED_FILES},
         "post_count": len(snapshot.posts),
-        "tags": [{"name": name, "count": count, "url": blog.url(f"tags/{quote(slug)}/")}
+        "tags": [{"name": name, "count": count, "url": blog.url(routes.tag_folder(slug))}
                  for slug, name, count in snapshot.tags()],
         "updated": rfc3339(updated) if updated else None,
     }

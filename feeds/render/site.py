@@ -16,14 +16,13 @@ from functools import cached_property
 from importlib import resources
 from urllib.parse import unquote
 
-from feeds import __version__
+from feeds import __version__, routes
 from feeds.errors import NotFound
 from feeds.library import Snapshot
 from feeds.model import Post
 from feeds.render import opml, pages
 from feeds.render.channel import (
     CONTENT_TYPES,
-    FORMATS,
     Channel,
     archive_channel,
     archive_count,
@@ -38,7 +37,6 @@ from feeds.render.syndication import render_atom, render_rss
 
 RENDERERS: dict[str, Callable[[Channel], bytes]] = {
     "rss": render_rss, "atom": render_atom, "json": render_json}
-_BY_NAME = {name: kind for kind, name in FORMATS.items()}
 FEED_XSL = resources.files("feeds").joinpath("templates/feed.xsl").read_bytes()
 
 
@@ -107,55 +105,57 @@ class Site:
         return found
 
     def _render(self, path: str) -> Document:
-        parts = path.split("/")
-        if len(parts) == 1:
-            return self._top(path)
-        if parts[0] in ("posts", "tags", "authors") and len(parts) in (2, 3):
-            return self._section(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
-        if parts[0] == "archive" and len(parts) == 3 and parts[1].isascii() and parts[1].isdigit():
-            return self._archive(int(parts[1]), parts[2])
-        raise NotFound(path)
+        route = routes.parse(path)
+        if route is None:
+            raise NotFound(path)
+        if route.kind == "feed":
+            return self._feed(self._blog_channel(), route.format, "feed")
+        if route.kind == "archive":
+            return self._archive(route.number, route.format, path)
+        if route.kind == "post":
+            return self._post(route.key, path)
+        if route.kind in ("tag", "author"):
+            return self._section(route, path)
+        return self._top(route.kind)
 
-    def _top(self, name: str) -> Document:
+    def _top(self, kind: str) -> Document:
         snapshot = self.snapshot
-        if name in _BY_NAME:
-            return self._feed(self._blog_channel(), _BY_NAME[name], "feed")
-        simple: dict[str, tuple[Callable[[Snapshot], bytes], str, str]] = {
-            "": (self._home, "html", "page"),
-            "about": (pages.about_page, "html", "page"),
-            "about.json": (pages.about_json, "about-json", "feed"),
-            "feeds.opml": (lambda s: opml.render_opml(s, self.channels()), "opml", "feed"),
-        }
-        if name in simple:
-            render, kind, cache = simple[name]
-            return Document.of(render(snapshot), CONTENT_TYPES[kind], snapshot.updated, cache)
-        if name == "feed.xsl":
+        if kind == "xsl":
             return Document.of(FEED_XSL, CONTENT_TYPES["xsl"], None, "static")
-        raise NotFound(name)
+        simple: dict[str, tuple[Callable[[Snapshot], bytes], str, str]] = {
+            "home": (self._home, "html", "page"),
+            "about": (pages.about_page, "html", "page"),
+            "about-json": (pages.about_json, "about-json", "feed"),
+            "opml": (lambda s: opml.render_opml(s, self.channels()), "opml", "feed"),
+        }
+        render, content_type, cache = simple[kind]
+        return Document.of(render(snapshot), CONTENT_TYPES[content_type], snapshot.updated,
+                           cache)
 
-    def _section(self, section: str, key: str, rest: str | None) -> Document:
-        if rest == "" and section == "posts" and key in self.snapshot.by_slug:
-            post = self.snapshot.full(self.snapshot.by_slug[key])
-            return Document.of(pages.post_page(self.snapshot, post), CONTENT_TYPES["html"],
-                               post.updated, "page")
-        channel = self._topic(section, key)
-        if channel is None or rest is None:
-            raise NotFound(f"{section}/{key}/{rest}")
-        if rest == "":
-            body = pages.topic_page(self.snapshot, self._hydrated(channel))
-            return Document.of(body, CONTENT_TYPES["html"], channel.updated, "page")
-        if rest not in _BY_NAME:
-            raise NotFound(rest)
-        return self._feed(channel, _BY_NAME[rest], "feed")
+    def _post(self, slug: str, path: str) -> Document:
+        if slug not in self.snapshot.by_slug:
+            raise NotFound(path)
+        post = self.snapshot.full(self.snapshot.by_slug[slug])
+        return Document.of(pages.post_page(self.snapshot, post), CONTENT_TYPES["html"],
+                           post.updated, "page")
 
-    def _topic(self, section: str, key: str, fit: bool = True) -> Channel | None:
+    def _section(self, route: routes.Route, path: str) -> Document:
+        channel = self._topic(route.kind, route.key)
+        if channel is None:
+            raise NotFound(path)
+        if route.is_feed:
+            return self._feed(channel, route.format, "feed")
+        body = pages.topic_page(self.snapshot, self._hydrated(channel))
+        return Document.of(body, CONTENT_TYPES["html"], channel.updated, "page")
+
+    def _topic(self, kind: str, key: str, fit: bool = True) -> Channel | None:
         """A tag's or author's channel; `fit`: within `feed_max_bytes` (else as listed)."""
         blog = self.snapshot.blog
         make: Callable[[int], Channel]
-        if section == "tags" and key in self.snapshot.by_tag:
+        if kind == "tag" and key in self.snapshot.by_tag:
             name, posts = self.snapshot.by_tag[key]
             make = lambda k: tag_channel(blog, name, key, posts[:k])  # noqa: E731
-        elif section == "authors" and key in self.snapshot.by_author:
+        elif kind == "author" and key in self.snapshot.by_author:
             author, posts = self.snapshot.by_author[key]
             make = lambda k: author_channel(blog, author, posts[:k])  # noqa: E731
         else:
@@ -163,12 +163,11 @@ class Site:
         count = min(len(posts), blog.feed_limit)
         return self._fit(make, count) if fit else make(count)
 
-    def _archive(self, number: int, name: str) -> Document:
+    def _archive(self, number: int, kind: str, path: str) -> Document:
         channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(), number)
-        if channel is None or name not in _BY_NAME:
-            raise NotFound(f"archive/{number}/{name}")
-        return self._feed(channel, _BY_NAME[name], "archive" if channel.paging.complete
-                          else "feed")
+        if channel is None:
+            raise NotFound(path)
+        return self._feed(channel, kind, "archive" if channel.paging.complete else "feed")
 
     def _feed(self, channel: Channel, kind: str, cache: str) -> Document:
         channel = self._hydrated(channel)
@@ -225,65 +224,67 @@ class Site:
     def key_of(self, path: str) -> str | None:
         """A key that changes whenever the document at `path` may change (without
         rendering it), for a post's page or an archive page; None for others."""
-        parts = path.split("/")
+        route = routes.parse(path)
         base = f"{CODE_DIGEST}:{self.snapshot.context}"
-        if len(parts) == 3 and parts[0] == "posts" and parts[2] == "":
-            post = self.snapshot.by_slug.get(parts[1])
+        if route is not None and route.kind == "post":
+            post = self.snapshot.by_slug.get(route.key)
             return f"{base}:{post.digest}" if post is not None and post.digest else None
-        if len(parts) == 3 and parts[0] == "archive" and parts[1].isascii() and parts[1].isdigit():
+        if route is not None and route.kind == "archive":
             channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
-                                      int(parts[1]))
+                                      route.number)
             if channel is None or not all(p.digest for p in channel.posts):
                 return None
             digests = "".join(p.digest for p in channel.posts)
-            return f"{base}:{parts[2]}:{channel.paging}:" + \
+            return f"{base}:{routes.FEED_FILES[route.format]}:{channel.paging}:" + \
                 hashlib.sha256(digests.encode()).hexdigest()[:20]
         return None
 
     def shown(self, path: str) -> tuple[Post, ...]:
         """The posts whose bodies the document at `path` may show, found without
         rendering any: an export renders documents that share posts together."""
-        parts, snapshot = path.split("/"), self.snapshot
-        if path == "":
-            return snapshot.posts[:pages.HOME_LIMIT]
-        if len(parts) == 1:
-            return self._blog_channel().posts if path in _BY_NAME else ()
-        if len(parts) == 3 and parts[0] == "posts" and parts[1] in snapshot.by_slug:
-            return (snapshot.by_slug[parts[1]],)
+        route, snapshot = routes.parse(path), self.snapshot
+        if route is None:
+            return ()
         channel: Channel | None = None
-        if len(parts) == 3 and parts[0] in ("tags", "authors"):
-            channel = self._topic(parts[0], parts[1], fit=False)
-        elif len(parts) == 3 and parts[0] == "archive" and parts[1].isascii() \
-                and parts[1].isdigit():
-            channel = archive_channel(snapshot.blog, snapshot.posts, self.kept(),
-                                      int(parts[1]))
+        if route.kind == "home":
+            return snapshot.posts[:pages.HOME_LIMIT]
+        if route.kind == "feed":
+            return self._blog_channel().posts
+        if route.kind == "post":
+            post = snapshot.by_slug.get(route.key)
+            return (post,) if post is not None else ()
+        if route.kind in ("tag", "author"):
+            channel = self._topic(route.kind, route.key, fit=False)
+        elif route.kind == "archive":
+            channel = archive_channel(snapshot.blog, snapshot.posts, self.kept(), route.number)
         return channel.posts if channel is not None else ()
 
     def channels(self) -> list[Channel]:
         """The blog's channel, then each tag's and each author's (titles and places)."""
         found = [self._blog_channel()]
         found += [c for k in sorted(self.snapshot.by_tag)
-                  if (c := self._topic("tags", k, fit=False))]
+                  if (c := self._topic("tag", k, fit=False))]
         found += [c for k in sorted(self.snapshot.by_author)
-                  if (c := self._topic("authors", k, fit=False))]
+                  if (c := self._topic("author", k, fit=False))]
         return found
 
     def feed_paths(self) -> list[str]:
         """The addresses of every subscription feed (for WebSub notifications)."""
-        return [c.path + name for c in self.channels() for name in FORMATS.values()]
+        return [routes.feed(c.path, kind) for c in self.channels() for kind in routes.FEED_FILES]
 
     def addresses(self) -> Iterator[str]:
         """Every address this snapshot publishes, as paths (not percent-encoded)."""
-        yield from ["", "about", "about.json", "feeds.opml", "feed.xsl"]
+        yield from routes.TOP_PAGES
         for channel in self.channels():
             folder = unquote(channel.path)
             if folder:
                 yield folder
-            yield from (folder + name for name in FORMATS.values())
+            yield from (routes.feed(folder, kind) for kind in routes.FEED_FILES)
         pages_count = archive_count(self.snapshot.blog, len(self.snapshot.posts), self.kept())
         for number in range(1, pages_count + 1):
-            yield from (f"archive/{number}/{name}" for name in FORMATS.values())
-        yield from (f"posts/{p.slug}/" for p in self.snapshot.posts)
+            yield from (routes.feed(routes.archive_folder(number), kind)
+                        for kind in routes.FEED_FILES)
+        yield from (unquote(routes.post_folder(p.slug)) for p in self.snapshot.posts)
 
 
 def _upper_bound(channel: Channel) -> int:
