@@ -38,6 +38,7 @@ INSIDE = {
     "feeds.sources.folder": set(),
     "feeds.normalize.text": set(),
     "feeds.normalize.nesting": set(),
+    "feeds.normalize.markdown": set(),
     "feeds.library.records": set(),
     "feeds.web.websub": set(),
 }
@@ -45,7 +46,7 @@ OWNERS = {"flask": {"feeds.web.app"}, "werkzeug": {"feeds.web.app"},
           "feedgen": {"feeds.render.syndication"}, "gunicorn": {"feeds.web.server"},
           "granian": {"feeds.web.server"}, "watchdog": {"feeds.library.live"},
           "brotli": {"feeds.web.delivery"}, "msgspec": {"feeds.library.records"},
-          "nh3": {"feeds.normalize.body"}, "cmarkgfm": {"feeds.normalize.body"},
+          "nh3": {"feeds.normalize.body"}, "cmarkgfm": {"feeds.normalize.markdown"},
           "yaml": {"feeds.sources.frontmatter", "feeds.cli"},  # cli writes `feeds new`
           "sqlite3": {"feeds.library.index"}}
 

@@ -18,18 +18,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-import cmarkgfm
 import lxml.html
 import nh3
-from cmarkgfm.cmark import Options as CmarkOptions
 from linkify_it import LinkifyIt
 
+from feeds.normalize import markdown
 from feeds.normalize.nesting import MAX_DEPTH, cap_nesting
 from feeds.normalize.text import xml_safe
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Raw HTML passes cmark (nh3 sanitises after); smart punctuation stays off.
-_CMARK_OPTIONS = CmarkOptions.CMARK_OPT_UNSAFE
+_CMARK_OPTIONS = markdown.UNSAFE
 # Not GitHub's tagfilter: it would leave <script> bodies as visible text; nh3 drops them.
 _CMARK_EXTENSIONS = ["table", "strikethrough", "autolink"]
 TAGS = frozenset(nh3.ALLOWED_TAGS) - {"map", "area"}
@@ -90,9 +89,7 @@ def render(text: str, kind: str, place: Place) -> Body:
 
 def _raw_html(text: str, kind: str, options: int = _CMARK_OPTIONS) -> str:
     if kind == "markdown":
-        made: str = cmarkgfm.markdown_to_html_with_extensions(text, options=options,
-                                                              extensions=_CMARK_EXTENSIONS)
-        return made
+        return markdown.to_html(text, options, _CMARK_EXTENSIONS)
     return text_to_html(text) if kind == "text" else text
 
 
@@ -106,7 +103,7 @@ def _deep_line(text: str, kind: str) -> int | None:
         return text.count("\n", 0, cap_nesting(text).at or 0) + 1
     if kind != "markdown":
         return None
-    located = _raw_html(text, kind, _CMARK_OPTIONS | CmarkOptions.CMARK_OPT_SOURCEPOS)
+    located = _raw_html(text, kind, _CMARK_OPTIONS | markdown.SOURCEPOS)
     at = cap_nesting(located).at or 0
     # The cut element's own position, else (raw HTML has none) the one before it.
     end = located.find(">", at) + 1
