@@ -14,7 +14,8 @@ from __future__ import annotations
 import errno
 import os
 import stat as stat_module
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 MAX_LINKS = 40  # links followed in one walk, as the kernel allows: more is a loop
@@ -125,21 +126,27 @@ def open_file(root: str, rel: str, allowed: Callable[[tuple[str, ...]], bool]) -
     `allowed` judges the real path (e.g. no private names). The file is opened
     without blocking (a FIFO cannot hang the caller) and checked after opening.
     """
+    with _located(root, rel) as found:
+        if not allowed(found.real):
+            raise Refused("is a symbolic link to a private or hidden name")
+        mode = os.stat(found.name, dir_fd=found.parent, follow_symlinks=False).st_mode
+        if not stat_module.S_ISREG(mode):
+            raise Refused(f"is {kind_name(mode)}, not a regular file")
+        return _open_regular(found)
+
+
+@contextmanager
+def _located(root: str, rel: str) -> Iterator[Found]:
+    """`find` from a descriptor of the posts folder; the folder found is closed after."""
     root_fd = open_root(root)
     try:
         found = find(root, root_fd, rel)
     finally:
         os.close(root_fd)
     try:
-        if not allowed(found.real):
-            raise Refused("is a symbolic link to a private or hidden name")
-        mode = os.stat(found.name, dir_fd=found.parent, follow_symlinks=False).st_mode
-        if not stat_module.S_ISREG(mode):
-            raise Refused(f"is {kind_name(mode)}, not a regular file")
-        fd = _open_regular(found)
+        yield found
     finally:
         os.close(found.parent)
-    return fd
 
 
 def _open_regular(found: Found) -> int:
@@ -158,12 +165,5 @@ def _open_regular(found: Found) -> int:
 
 def stat_file(root: str, rel: str) -> os.stat_result:
     """The stat of what `rel` names (links inside followed as by `find`), not opened."""
-    root_fd = open_root(root)
-    try:
-        found = find(root, root_fd, rel)
-    finally:
-        os.close(root_fd)
-    try:
+    with _located(root, rel) as found:
         return os.stat(found.name, dir_fd=found.parent, follow_symlinks=False)
-    finally:
-        os.close(found.parent)
