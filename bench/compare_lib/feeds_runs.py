@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from compare_lib.common import FEEDS_ENV, Failed
-from compare_lib.probes import free_port, get, new_post_in_server, status_is_200, wait_until
+from compare_lib.probes import free_port, get, status_is_200, wait_until, warm_restart
 from compare_lib.processes import measured, spawn, stop
 from compare_lib.procfs import children_map, vm_hwm_mb
 
@@ -51,7 +51,6 @@ class FeedsRuns:
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(parents=True)
         timeout = self.args.timeout
-        corpus = self.corpora["feeds"]
         log = self.log("feeds-serve", rep)
         # cold: empty cache, until the three subscription feeds answered 200
         port = free_port()
@@ -80,20 +79,8 @@ class FeedsRuns:
             stop(proc)
         # warm restart: the same command, the cache as the cold run left it
         port = free_port()
-        started = time.perf_counter()
-        proc = spawn(self.feeds_cmd_serve(port, cache), log, env=FEEDS_ENV)
-        try:
-            end = wait_until(status_is_200(port, "/rss.xml"), started + timeout, proc, log,
-                             "feeds warm /rss.xml")
-            self.record("feeds", "warm", end - started)
-            new_post_in_server(self, "feeds", proc, port=port, path="/rss.xml", log=log)
-        except Failed as exc:
-            done = len(self.results["feeds"]["warm"]) >= rep
-            self.failed("feeds", (["new_post_server", "new_post_cpu"] if done else
-                                  ["warm", "new_post_server", "new_post_cpu"]), exc)
-        finally:
-            stop(proc)
-            corpus.drop_added()
+        warm_restart(self, "feeds", self.feeds_cmd_serve(port, cache), port=port,
+                     path="/rss.xml", rep=rep, log=log, env=FEEDS_ENV)
 
     def feeds_build(self, rep: int) -> None:
         """A full `feeds build`, then a rebuild after a new post."""

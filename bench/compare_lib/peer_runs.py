@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from compare_lib.common import PEERS, SLOW, Failed
-from compare_lib.probes import free_port, new_post_in_server, status_is_200, wait_until
+from compare_lib.probes import free_port, status_is_200, wait_until, warm_restart
 from compare_lib.processes import measured, spawn, stop
 from compare_lib.procfs import vm_hwm_mb
 
@@ -88,7 +88,6 @@ class PeerRuns:
 
     def hugo_server(self, rep: int) -> None:
         """Hugo's server: cold start, peak memory, restart and a new post."""
-        corpus = self.corpora["hugo"]
         log = self.log("hugo-server", rep)
         timeout = self.args.timeout
         port = free_port()
@@ -106,20 +105,8 @@ class PeerRuns:
         finally:
             stop(proc)
         port = free_port()
-        started = time.perf_counter()
-        proc = spawn(self.hugo_server_cmd(port), log)
-        try:
-            end = wait_until(status_is_200(port, "/index.xml"), started + timeout, proc, log,
-                             "hugo server restart /index.xml")
-            self.record("hugo", "warm", end - started)
-            new_post_in_server(self, "hugo", proc, port=port, path="/index.xml", log=log)
-        except Failed as exc:
-            done = len(self.results["hugo"]["warm"]) >= rep
-            self.failed("hugo", (["new_post_server", "new_post_cpu"] if done else
-                                 ["warm", "new_post_server", "new_post_cpu"]), exc)
-        finally:
-            stop(proc)
-            corpus.drop_added()
+        warm_restart(self, "hugo", self.hugo_server_cmd(port), port=port, path="/index.xml",
+                     rep=rep, log=log)
 
     def skipped(self, system: str) -> bool:
         """Whether --skip-slow leaves `system` out at this size."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compare_lib.common import POLL, SETTLE, Failed
-from compare_lib.processes import tail
+from compare_lib.processes import spawn, stop, tail
 from compare_lib.procfs import cpu_seconds, process_tree
 
 if TYPE_CHECKING:
@@ -103,3 +103,23 @@ def new_post_in_server(run: Run, system: str, proc: subprocess.Popen[bytes], *, 
     run.record(system, "new_post_cpu_raw", cpu)
     run.record(system, "new_post_polls", probe.calls)
     run.record(system, "cpu_per_poll", per_poll)
+
+
+def warm_restart(run: Run, system: str, command: list[str], *, port: int, path: str,
+                 rep: int, log: Path, env: dict[str, str] | None = None) -> None:
+    """Start the server again (its cache as the cold run left it) until `path` answers,
+    then time a new post in it; both recorded for `system`."""
+    started = time.perf_counter()
+    proc = spawn(command, log, env=env)
+    try:
+        end = wait_until(status_is_200(port, path), started + run.args.timeout, proc, log,
+                         f"{system} warm {path}")
+        run.record(system, "warm", end - started)
+        new_post_in_server(run, system, proc, port=port, path=path, log=log)
+    except Failed as exc:
+        done = len(run.results[system]["warm"]) >= rep
+        run.failed(system, (["new_post_server", "new_post_cpu"] if done else
+                            ["warm", "new_post_server", "new_post_cpu"]), exc)
+    finally:
+        stop(proc)
+        run.corpora[system].drop_added()
