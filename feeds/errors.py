@@ -2,7 +2,7 @@
 
 Errors about a file carry its path (relative to the posts folder) and, where
 known, the line. They are translated to HTTP statuses or exit codes only at the
-edges (`feeds.web.app`, `feeds.cli`).
+edges (`feeds.web.faults`, `feeds.cli`).
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ INSIDE = {
     "feeds.library.records": set(),
     "feeds.web.websub": set(),
 }
-OWNERS = {"flask": {"feeds.web.app"}, "werkzeug": {"feeds.web.app"},
+# flask only where the app is made and answers (not served, notify, process, server).
+WEB_EDGE = {"feeds.web.app", "feeds.web.assets", "feeds.web.faults", "feeds.web.health"}
+OWNERS = {"flask": WEB_EDGE, "werkzeug": {"feeds.web.assets", "feeds.web.faults"},
           "feedgen": {"feeds.render.syndication"}, "gunicorn": {"feeds.web.server"},
           "granian": {"feeds.web.server"}, "watchdog": {"feeds.library.live"},
           "brotli": {"feeds.web.delivery"}, "msgspec": {"feeds.library.records"},
@@ -103,3 +105,13 @@ def test_the_pure_layers_load_neither_flask_nor_feedgen() -> None:
                             check=True, timeout=60)
     assert result.stdout.strip() == "[]"
 
+
+
+def test_the_web_modules_outside_the_edge_load_no_flask() -> None:
+    """What the fast path and the workers' setup need runs without flask loaded."""
+    code = ("import sys, feeds.web.served, feeds.web.delivery, feeds.web.notify, "
+            "feeds.web.process, feeds.web.websub; "
+            "print(sorted(m for m in ('flask', 'werkzeug') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert result.stdout.strip() == "[]"

@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 from feeds.library import Library, Options
 from feeds.library.shared import Shared
 from feeds.render.site import Site
-from feeds.web.app import State, create_app, render_ahead
+from feeds.web.app import create_app
+from feeds.web.served import Current, render_ahead
 
 SERVERS = ("granian", "gunicorn")
 RUN_DIR = "FEEDS_RUN_DIR"
@@ -235,16 +236,16 @@ def _gunicorn_application(app: Any, settings: dict[str, Any]) -> Any:
     return Application()
 
 
-def _start_worker(library: Library, state: State) -> None:
+def _start_worker(library: Library, current: Current) -> None:
     """In a gunicorn worker just forked: its own index connection, its own watcher."""
     library.loader.after_fork()
-    state.live.start()
+    current.live.start()
 
 
 def _gunicorn(options: Options, shared: Shared, host: str, port: int,  # noqa: PLR0917
               workers: int, library: Library, site: Site) -> None:
     app = create_app(options, shared=shared, start=False, library=library, site=site)
-    state: State = app.extensions["feeds"]
+    current: Current = app.extensions["feeds"]
     settings = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -258,7 +259,7 @@ def _gunicorn(options: Options, shared: Shared, host: str, port: int,  # noqa: P
         "graceful_timeout": 5,
         "control_socket_disable": True,  # several servers on one machine must not clash
         # Threads do not survive a fork: each worker starts its own watcher.
-        "post_fork": lambda _server, _worker: _start_worker(library, state),
-        "worker_exit": lambda _server, _worker: state.live.stop(),
+        "post_fork": lambda _server, _worker: _start_worker(library, current),
+        "worker_exit": lambda _server, _worker: current.live.stop(),
     }
     _gunicorn_application(app, settings).run()

@@ -75,7 +75,7 @@ class Publisher:
 
     def _send(self, notification: Notification, attempt: int) -> None:
         try:
-            status = publish(notification, self.timeout)
+            status = notify_hub(notification, self.timeout)
         except (OSError, urllib.error.URLError) as exc:
             reason = str(getattr(exc, "reason", exc))
         else:
@@ -97,7 +97,7 @@ class Publisher:
         self._put(notification, attempt + 1, time.monotonic() + delay)
 
 
-def publish(notification: Notification, timeout: float) -> int:
+def notify_hub(notification: Notification, timeout: float) -> int:
     """POST one `hub.mode=publish` request; the hub's status code."""
     body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": notification.feed})
     request = urllib.request.Request(
