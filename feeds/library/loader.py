@@ -266,9 +266,9 @@ class Loader:
         index: only then is it not shared with the other workers)."""
         # The version before is kept too: a worker that has not taken the new one yet
         # may still render its body.
-        texts = [(rel, state.post.source, text, self._held_source(rel))
+        texts = [(rel, state.entry.source, text, self._held_source(rel))
                  for rel, state, _, text in rows
-                 if text is not None and state.post is not None and state.post.source]
+                 if text is not None and state.entry is not None]
         if self._index is not None and self._index.working:
             self._index.store([(prints[uses_assets(state)], rel, state.key,
                                 blob or records.encode(state))
@@ -281,7 +281,7 @@ class Loader:
 
     def _held_source(self, rel: str) -> str:
         held = self.catalog.files.get(rel)
-        return held.post.source or "" if held is not None and held.post is not None else ""
+        return held.entry.source if held is not None and held.entry is not None else ""
 
     def text(self, rel: str, digest: str) -> Source | None:
         """What the file said in the version of `digest`, when it is still kept."""
@@ -296,9 +296,7 @@ class Loader:
         no change to publish."""
         held = self.catalog.files.get(rel)
         return held is not None and held.key == state.key and held.racy == state.racy and \
-            held.problems == state.problems and \
-            (held.post.digest if held.post else None) == (state.post.digest if state.post
-                                                          else None)
+            held.problems == state.problems and _digest(held) == _digest(state)
 
     def assemble(self, loaded_at: datetime) -> Loaded:
         """The load that the catalog and the blog make now."""
@@ -396,6 +394,10 @@ class Loader:
             self._texts.pop(rel, None)
         if self._index is not None:
             self._index.forget(paths)
+
+
+def _digest(state: FileState) -> str | None:
+    return state.entry.digest if state.entry is not None else None
 
 
 def uses_assets(state: FileState) -> bool:

@@ -135,7 +135,7 @@ class Site:
 
     def _section(self, section: str, key: str, rest: str | None) -> Document:
         if rest == "" and section == "posts" and key in self.snapshot.by_slug:
-            post = self.snapshot.full(self.snapshot.by_slug[key])
+            post = self.snapshot.with_body(self.snapshot.by_slug[key])
             return Document.of(pages.post_page(self.snapshot, post), CONTENT_TYPES["html"],
                                post.updated, "page")
         channel = self._topic(section, key)
@@ -212,7 +212,7 @@ class Site:
         return pages.home_page(snapshot, self._full(snapshot.posts[:pages.HOME_LIMIT]))
 
     def _full(self, posts: tuple[Post, ...]) -> tuple[Post, ...]:
-        return tuple(self.snapshot.full(post) for post in posts)
+        return tuple(self.snapshot.with_body(post) for post in posts)
 
     def _hydrated(self, channel: Channel) -> Channel:
         """The channel with its posts' bodies rendered (an index holds none)."""
@@ -229,13 +229,15 @@ class Site:
         base = f"{CODE_DIGEST}:{self.snapshot.context}"
         if len(parts) == 3 and parts[0] == "posts" and parts[2] == "":
             post = self.snapshot.by_slug.get(parts[1])
-            return f"{base}:{post.digest}" if post is not None and post.digest else None
+            digest = self.snapshot.digest_of(post) if post is not None else None
+            return f"{base}:{digest}" if digest else None
         if len(parts) == 3 and parts[0] == "archive" and parts[1].isascii() and parts[1].isdigit():
             channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
                                       int(parts[1]))
-            if channel is None or not all(p.digest for p in channel.posts):
+            found = [self.snapshot.digest_of(p) for p in channel.posts] if channel else []
+            if channel is None or not all(found):
                 return None
-            digests = "".join(p.digest for p in channel.posts)
+            digests = "".join(d for d in found if d)
             return f"{base}:{parts[2]}:{channel.paging}:" + \
                 hashlib.sha256(digests.encode()).hexdigest()[:20]
         return None
