@@ -137,13 +137,13 @@ class Catalog:
         return set(found) if isinstance(found, set) else {found} if found else set()
 
     def _set_holders(self, key: Claim, paths: set[str]) -> None:
-        kind, value = key
+        field, value = key
         if len(paths) > 1:
-            self._wanting[kind][value] = paths
+            self._wanting[field][value] = paths
         elif paths:
-            self._wanting[kind][value] = next(iter(paths))
+            self._wanting[field][value] = next(iter(paths))
         else:
-            self._wanting[kind].pop(value, None)
+            self._wanting[field].pop(value, None)
 
     def _reclaim(self) -> None:
         """Every claim anew, files in path order: a later file loses a taken slug or id."""
@@ -170,9 +170,9 @@ class Catalog:
         self._posts = PostList.of(map(_entry_of, self._order), weight)
 
     def _reject(self, path: str, post: Post, key: Claim, holder: str) -> None:
-        kind, value = key
+        field, value = key
         self._rejected[path] = Problem(post.path, None, Severity.ERROR,
-                                       f"same {kind} as {holder} ({value}); this file is "
+                                       f"same {field} as {holder} ({value}); this file is "
                                        "not published")
 
     def _publish(self, path: str, entry: Entry, sort: bool = True) -> None:

@@ -27,11 +27,11 @@ from feeds.library.loader import (
     Clock,
     Loaded,
     Loader,
-    LoaderState,
     Options,
     Reload,
     ReloadStats,
-    Update,
+    UpdateRecord,
+    WholeRecord,
     system_clock,
 )
 from feeds.library.postlist import PostList
@@ -42,8 +42,8 @@ from feeds.normalize.text import slugify
 from feeds.sources import files as sources
 from feeds.sources.frontmatter import Limits, RawPost
 
-__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "ReloadStats",
-           "Snapshot", "Update", "snapshot_of", "system_clock"]
+__all__ = ["Clock", "Library", "Loaded", "Options", "Reload", "ReloadStats", "Snapshot",
+           "UpdateRecord", "WholeRecord", "snapshot_of", "system_clock"]
 BODIES_KEPT = 4096  # rendered bodies kept per process
 log = logging.getLogger("feeds")
 
@@ -144,8 +144,8 @@ class Library:
     """The loaded blog and its current snapshot, for the web and the command line."""
 
     def __init__(self, options: Options, clock: Clock = system_clock,
-                 state: LoaderState | None = None) -> None:
-        """Load the posts folder, or take a load another process made (`state`)."""
+                 record: WholeRecord | None = None) -> None:
+        """Load the posts folder, or take a load another process made (`record`)."""
         self.options = options
         self.clock = clock
         self._bodies: OrderedDict[tuple[object, ...], Post] = OrderedDict()
@@ -155,24 +155,24 @@ class Library:
         # Which published generation of a run folder this load is (`feeds.library.shared`);
         # None: a load of this process's own.
         self.generation: int | None = None
-        if state is None:
+        if record is None:
             reload = self.loader.load()
             self.loaded, self.last_reload = reload.loaded, reload.stats
         else:
-            self.loader.adopt(state)
-            self.loaded = self.loader.assemble(state.loaded_at)
+            self.loader.adopt(record)
+            self.loaded = self.loader.assemble(record.loaded_at)
             self.last_reload = ReloadStats(0, 0, 0.0)
         self._snapshot = snapshot_of(self.loaded, clock(), self.with_body)
 
-    def state(self) -> LoaderState:
+    def whole_record(self) -> WholeRecord:
         """This library's load, whole, for other processes."""
-        return self.loader.export(self.loaded.loaded_at)
+        return self.loader.whole_record(self.loaded.loaded_at)
 
-    def follow(self, records: Sequence[LoaderState | Update], generation: int) -> None:
+    def follow(self, records: Sequence[WholeRecord | UpdateRecord], generation: int) -> None:
         """Take another process's loads (a whole one, then changes, or changes only)
         that end at `generation`."""
         for record in records:
-            if isinstance(record, LoaderState):
+            if isinstance(record, WholeRecord):
                 self.loader.adopt(record)
             else:
                 self.loader.apply(record)

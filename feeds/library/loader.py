@@ -3,8 +3,9 @@
 A `Loader` lists the folder, reads the files whose stat key changed (or, told
 which paths changed, only those, without listing), and keeps what they gave in
 a `Catalog`. Each (re)load comes out as a `Loaded`, with the changes that made
-it, so that other processes can follow a load without reading anything
-(`feeds.library.shared`).
+it, so that other processes can follow a load without reading anything: a
+`WholeRecord` of all a loader knows, or an `UpdateRecord` of what one reload
+changed (`feeds.library.shared` passes them between workers).
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ class Options:
 
 @dataclass(frozen=True)
 class Loaded:
-    """One load of the posts folder: posts (not drafts) newest first, drafts, problems."""
+    """What a load of the posts folder gives (`Loader.assemble`): the blog, its posts
+    (not drafts) newest first, drafts, problems. `Snapshot`s are made from it."""
 
     blog: Blog
     posts: PostList
@@ -92,8 +94,9 @@ class Loaded:
 
 
 @dataclass(frozen=True)
-class LoaderState:
-    """All a Loader knows, handed whole to another process (a full record)."""
+class WholeRecord:
+    """All a Loader knows (`Loader.whole_record`), for another process to go on from
+    (`Loader.adopt`): a worker that starts, or lost track, begins with one."""
 
     files: dict[str, FileState]
     context_key: ContextKey | None
@@ -105,8 +108,9 @@ class LoaderState:
 
 
 @dataclass(frozen=True)
-class Update:
-    """One reload told as what it changed, for processes that hold the load before it."""
+class UpdateRecord:
+    """One reload told as what it changed (`Reload.update_record`), for processes that
+    hold the load before it (`Loader.apply`)."""
 
     changes: Changes
     listing_problems: tuple[Problem, ...]
@@ -145,10 +149,10 @@ class Reload:
         return bool(self.changes) or self.rebuilt or self.listing_changed or \
             self.context_key is not None
 
-    def update(self) -> Update:
+    def update_record(self) -> UpdateRecord:
         """This reload for the processes that hold the load before it."""
         context = (self.context_key, self.loaded.assets) if self.context_key else None
-        return Update(self.changes, self.listing_problems, self.loaded.loaded_at, context)
+        return UpdateRecord(self.changes, self.listing_problems, self.loaded.loaded_at, context)
 
 
 class Loader:
@@ -348,25 +352,25 @@ class Loader:
             _INHERITED.append(self._index)
             self._index = Index(self.options.cache, self.options.posts)
 
-    def export(self, loaded_at: datetime) -> LoaderState:
+    def whole_record(self, loaded_at: datetime) -> WholeRecord:
         """All another process needs to go on from this load (see `adopt`)."""
         assert self._blog is not None
-        return LoaderState(dict(self.catalog.files), self._context_key, self._blog[0],
+        return WholeRecord(dict(self.catalog.files), self._context_key, self._blog[0],
                            self._blog[1], self._assets, self._listing_problems, loaded_at)
 
-    def adopt(self, state: LoaderState) -> None:
+    def adopt(self, record: WholeRecord) -> None:
         """Go on from another process's load: only files changed since are read."""
-        self.catalog = Catalog(state.files)
-        self._context_key, self._assets = state.context_key, state.assets
-        self._blog, self._ctx = (state.blog, state.blog_problems), None
-        self._listing_problems = state.listing_problems
+        self.catalog = Catalog(record.files)
+        self._context_key, self._assets = record.context_key, record.assets
+        self._blog, self._ctx = (record.blog, record.blog_problems), None
+        self._listing_problems = record.listing_problems
 
-    def apply(self, update: Update) -> None:
+    def apply(self, record: UpdateRecord) -> None:
         """Go on from another process's reload of the load this one holds."""
-        if update.context is not None:
-            (self._context_key, self._assets), self._ctx = update.context, None
-        self.catalog.apply(update.changes)
-        self._listing_problems = update.listing_problems
+        if record.context is not None:
+            (self._context_key, self._assets), self._ctx = record.context, None
+        self.catalog.apply(record.changes)
+        self._listing_problems = record.listing_problems
 
     def _fingerprints(self) -> tuple[str, str]:
         """The index's keys of what reading a post depends on besides its file: for a post
