@@ -23,17 +23,8 @@ from typing import BinaryIO
 
 from feeds.errors import FeedsError, Problem
 from feeds.library.catalog import WEIGHT_MODULUS
-from feeds.library.loader import (
-    Clock,
-    Loaded,
-    Loader,
-    Options,
-    Reload,
-    ReloadStats,
-    UpdateRecord,
-    WholeRecord,
-    system_clock,
-)
+from feeds.library.loader import Clock, Loader, Options, system_clock
+from feeds.library.loads import Loaded, Reload, ReloadStats, UpdateRecord, WholeRecord
 from feeds.library.postlist import PostList
 from feeds.library.reading import AssetSizes, Entry, source_digest
 from feeds.model import Author, Blog, Post

@@ -2,10 +2,9 @@
 
 A `Loader` lists the folder, reads the files whose stat key changed (or, told
 which paths changed, only those, without listing), and keeps what they gave in
-a `Catalog`. Each (re)load comes out as a `Loaded`, with the changes that made
-it, so that other processes can follow a load without reading anything: a
-`WholeRecord` of all a loader knows, or an `UpdateRecord` of what one reload
-changed (`feeds.library.shared` passes them between workers).
+a `Catalog`. Each (re)load comes out as a `Reload` (`feeds.library.loads`): the
+`Loaded` it gives, with the changes that made it, so that other processes can
+follow a load without reading anything.
 """
 
 from __future__ import annotations
@@ -24,7 +23,14 @@ from feeds.errors import ConfigError, PostError, Problem, Severity
 from feeds.library import records
 from feeds.library.catalog import Catalog
 from feeds.library.index import Index, fingerprint
-from feeds.library.postlist import PostList
+from feeds.library.loads import (
+    ContextKey,
+    Loaded,
+    Reload,
+    ReloadStats,
+    UpdateRecord,
+    WholeRecord,
+)
 from feeds.library.reading import (
     STATES,
     AssetSizes,
@@ -35,17 +41,13 @@ from feeds.library.reading import (
     read_many,
     unpacked,
 )
-from feeds.model import Blog, Post
+from feeds.model import Blog
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
 from feeds.settings import Settings, resolve, unknown_settings, url
 from feeds.sources import files as sources
 
 Clock = Callable[[], datetime]
-Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone
-# What the reading of every post depends on besides its file: the blog file's key and
-# every asset's (an enclosure's length is read from its file).
-ContextKey = tuple[sources.StatKey | None, tuple[tuple[str, sources.StatKey], ...]]
 _INHERITED: list[object] = []  # connections a forked process got from its parent
 
 
@@ -78,81 +80,6 @@ class Options:
         cache = given.get("cache") or env.get("FEEDS_CACHE") or None
         return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env,
                    Path(str(cache)) if cache else None, bool(given.get("lazy", False)))
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """What a load of the posts folder gives (`Loader.assemble`): the blog, its posts
-    (not drafts) newest first, drafts, problems. `Snapshot`s are made from it."""
-
-    blog: Blog
-    posts: PostList
-    problems: tuple[Problem, ...]
-    assets: frozenset[str]
-    loaded_at: datetime
-    drafts: tuple[Post, ...] = ()
-
-
-@dataclass(frozen=True)
-class WholeRecord:
-    """All a Loader knows (`Loader.whole_record`), for another process to go on from
-    (`Loader.adopt`): a worker that starts, or lost track, begins with one."""
-
-    files: dict[str, FileState]
-    context_key: ContextKey | None
-    blog: Blog
-    blog_problems: tuple[Problem, ...]
-    assets: frozenset[str]
-    listing_problems: tuple[Problem, ...]
-    loaded_at: datetime
-
-
-@dataclass(frozen=True)
-class UpdateRecord:
-    """One reload told as what it changed (`Reload.update_record`), for processes that
-    hold the load before it (`Loader.apply`)."""
-
-    changes: Changes
-    listing_problems: tuple[Problem, ...]
-    loaded_at: datetime
-    # The new assets and context key, when only the assets changed (see `Loader._context`).
-    context: tuple[ContextKey, frozenset[str]] | None = None
-
-
-@dataclass(frozen=True)
-class ReloadStats:
-    """What one (re)load did, for the log line."""
-
-    files_read: int
-    errors: int
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Reload:
-    """One (re)load: its result, what it changed, and whether every post was read again
-    (the blog file or an asset changed)."""
-
-    loaded: Loaded
-    stats: ReloadStats
-    changes: Changes
-    rebuilt: bool
-    listing_problems: tuple[Problem, ...]
-    listing_changed: bool = False
-    # Only the assets changed (and the posts that name files were read again): the new
-    # context key, with the assets in `loaded`.
-    context_key: ContextKey | None = None
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything another process holds differs after this reload."""
-        return bool(self.changes) or self.rebuilt or self.listing_changed or \
-            self.context_key is not None
-
-    def update_record(self) -> UpdateRecord:
-        """This reload for the processes that hold the load before it."""
-        context = (self.context_key, self.loaded.assets) if self.context_key else None
-        return UpdateRecord(self.changes, self.listing_problems, self.loaded.loaded_at, context)
 
 
 class Loader:
