@@ -50,7 +50,9 @@ class Post:
     authors: tuple[Author, ...]
     tags: tuple[str, ...]
     summary: str
-    content_html: str
+    # The body as HTML; None while it is not rendered (a post indexed without its body:
+    # `Snapshot.with_body` renders it), so that "no body yet" is never an empty body.
+    content_html: str | None
     url: str
     link: str | None = None
     image: Image | None = None
@@ -59,15 +61,6 @@ class Post:
     lang: str | None = None
     # Unknown front-matter fields, as (name, value) pairs: dict(post.extra) reads them.
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
-    # The About text found after the signature of a page saved as text (docs/reference.md §2.3).
-    page_about: str | None = field(default=None, compare=False, repr=False)
-    # False while the body is not rendered yet (an indexed post; see Library.full).
-    rendered: bool = field(default=True, compare=False, repr=False)
-    # A digest of what the file said when it was read (`reading.source_digest`): the
-    # version of its body, whatever its stat key.
-    source: str | None = None
-    # A digest of all of the above, made once when the file is read (versions).
-    digest: str = field(default="", compare=False, repr=False)
 
     @property
     def permalink(self) -> str:

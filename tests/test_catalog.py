@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from feeds.errors import Problem, Severity
 from feeds.library.catalog import BULK_FROM, Catalog, weight
-from feeds.library.reading import FileState
+from feeds.library.reading import Entry, FileState
 from feeds.model import Post
 
 EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "400"))
@@ -23,10 +23,10 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 def state(path: str, slug: str, ident: str, day: int, draft: bool = False,  # noqa: PLR0917
           broken: bool = False, about: str | None = None) -> FileState:
     post = Post(path, slug, ident, f"title {slug}", T0 + timedelta(days=day), T0, (), (), "",
-                "", f"https://example.org/{slug}/", draft=draft, page_about=about,
-                digest=f"{path}:{slug}:{ident}:{day}:{draft}")
+                "", f"https://example.org/{slug}/", draft=draft)
     problems = (Problem(path, 1, Severity.ERROR, "half written"),) if broken else ()
-    return FileState((1, day, 1), post, problems)
+    entry = Entry(post, "", f"{path}:{slug}:{ident}:{day}:{draft}", about)
+    return FileState((1, day, 1), entry, problems)
 
 
 def observed(catalog: Catalog) -> tuple[object, ...]:
@@ -54,14 +54,14 @@ def test_changes_one_by_one_equal_a_fresh_pass(steps: list[dict[str, FileState |
 
 def _at(path: str, found: FileState | None) -> FileState | None:
     """A generated state moved to `path` (the strategy cannot know the path)."""
-    if found is None or found.post is None:
+    if found is None or found.entry is None:
         return found
-    post = found.post
+    entry = found.entry
+    post = entry.post
     problems = tuple(Problem(path, p.line, p.severity, p.message) for p in found.problems)
     moved = Post(path, post.slug, post.id, post.title, post.date, post.updated, (), (), "", "",
-                 post.url, draft=post.draft, page_about=post.page_about,
-                 digest=path + post.digest)
-    return FileState(found.key, moved, problems)
+                 post.url, draft=post.draft)
+    return FileState(found.key, Entry(moved, "", path + entry.digest, entry.about), problems)
 
 
 def test_the_first_file_by_path_wins_and_the_loser_comes_back() -> None:
@@ -87,8 +87,8 @@ def test_a_rejected_file_does_not_claim_its_other_key() -> None:
 def test_the_sum_follows_the_published_posts_only() -> None:
     published = state("a.md", "a", "a", 1)
     catalog = Catalog({"a.md": published, "d.md": state("d.md", "d", "d", 2, draft=True)})
-    assert published.post is not None
-    assert catalog.total == weight(published.post)
+    assert published.entry is not None
+    assert catalog.total == weight(published.entry)
     catalog.apply({"a.md": None})
     assert catalog.total == 0
 

@@ -76,23 +76,26 @@ def test_without_an_index_the_last_good_text_is_kept_in_memory(
     (root / "a.md").write_text(BROKEN)
     lead.reload()
     assert any(p.path == "a.md" for p in library.problems)
-    (shown,) = library.snapshot().posts
-    assert "Text of Alpha." in library.full(shown).content_html
+    snapshot = library.snapshot()
+    (shown,) = snapshot.posts
+    assert "Text of Alpha." in (snapshot.with_body(shown).content_html or "")
 
 
 def test_a_body_is_never_served_for_other_bytes(tmp_path: Path, clock: FakeClock) -> None:
     root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
     library = Library(Options(root, "https://a.example.org/", lazy=True), clock)
-    (old,) = library.snapshot().posts
-    assert "AAAA" in library.full(old).content_html
+    before = library.snapshot()
+    (old,) = before.posts
+    assert "AAAA" in (before.with_body(old).content_html or "")
     rewrite_in_place(root / "a.md", post("Alpha") + "Text BBBB.\n")
     reload = library.loader.update(["a.md"])  # the event of the rewrite names it
     assert reload is not None and reload.changed
     library.replace(reload.loaded)
-    (new,) = library.snapshot().posts
-    assert new.digest != old.digest
-    assert "BBBB" in library.full(new).content_html
-    assert "AAAA" in library.full(old).content_html  # the old version's own text
+    after = library.snapshot()
+    (new,) = after.posts
+    assert after.digest_of(new) != before.digest_of(old)
+    assert "BBBB" in (after.with_body(new).content_html or "")
+    assert "AAAA" in (before.with_body(old).content_html or "")  # the old version's own text
 
 
 def test_a_worker_behind_still_renders_the_version_it_serves(
@@ -104,6 +107,7 @@ def test_a_worker_behind_still_renders_the_version_it_serves(
     (root / "a.md").write_text(post("Alpha") + "Text BBBB, longer.\n")
     lead.reload()  # the leader has read (and kept) the new version
     ahead = lead.live.library
-    assert "BBBB" in ahead.full(ahead.snapshot().posts[0]).content_html
-    (old,) = behind.snapshot().posts  # a worker yet to take it
-    assert "AAAA" in behind.full(old).content_html
+    theirs = ahead.snapshot()
+    assert "BBBB" in (theirs.with_body(theirs.posts[0]).content_html or "")
+    mine = behind.snapshot()  # a worker yet to take it
+    assert "AAAA" in (mine.with_body(mine.posts[0]).content_html or "")

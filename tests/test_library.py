@@ -10,6 +10,7 @@ from conftest import BLOG_MD, FakeClock, post, write_posts
 
 from feeds.errors import ConfigError, Severity
 from feeds.library import Library, Options
+from feeds.render.channel import entry_html
 
 
 @pytest.fixture
@@ -165,3 +166,23 @@ def test_registry_authors_are_checked(tmp_path: Path) -> None:
     root = write_posts(tmp_path / "posts", {}, blog=blog)
     with pytest.raises(ConfigError, match="not an http"):
         Library(Options(root))
+
+
+def test_a_body_not_rendered_is_none_never_empty(blog: Path, clock: FakeClock) -> None:
+    snapshot = Library(Options(blog, lazy=True), clock).snapshot()
+    waiting = snapshot.by_slug["new"]
+    assert waiting.content_html is None  # an indexed post: its body waits
+    with pytest.raises(ValueError, match="not rendered"):
+        entry_html(waiting)
+    assert "Body of New." in (snapshot.with_body(waiting).content_html or "")
+    assert snapshot.digest_of(waiting)  # the version of the post as it is listed
+
+
+def test_a_snapshot_knows_only_its_own_posts(blog: Path, clock: FakeClock) -> None:
+    snapshot = Library(Options(blog, lazy=True), clock).snapshot()
+    (blog / "2024-02-01-new.md").write_text(post("New", "2024-02-01", "Other text.",
+                                                 "summary: Other.\n"))
+    other = Library(Options(blog, lazy=True), clock).snapshot().by_slug["new"]
+    assert snapshot.digest_of(other) is None
+    with pytest.raises(LookupError):
+        snapshot.with_body(other)

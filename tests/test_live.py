@@ -168,7 +168,7 @@ def forked_pair(root: Path, folder: Path, clock: FakeClock) -> tuple[Live, Live]
 
 def test_followers_apply_updates_and_start_late_from_a_full_record(
         tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shared_module, "FULL_EVERY", 3)
+    monkeypatch.setattr(shared_module, "WHOLE_EVERY", 3)
     root = write_posts(tmp_path / "posts", {"a.md": post("A")})
     folder = tmp_path / "run"
     leader, follower = forked_pair(root, folder, clock)
@@ -182,7 +182,7 @@ def test_followers_apply_updates_and_start_late_from_a_full_record(
         assert follower.snapshot().version == leader.snapshot().version
     kinds = sorted(p.name for p in folder.iterdir() if p.name[0].isdigit())
     assert read == ["update"] * 7  # a worker in step never reads a whole load
-    # updates, and a full record beside every third; the oldest pruned
+    # updates, and a whole record beside every third; the oldest pruned
     assert kinds == ["000000000003.full", "000000000003.update", "000000000004.update",
                      "000000000005.update", "000000000006.full", "000000000006.update",
                      "000000000007.update"]

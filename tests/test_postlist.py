@@ -1,4 +1,4 @@
-"""PostList: every operation agrees with the same one on a plain list of posts."""
+"""PostList: every operation agrees with the same one on a plain list of entries."""
 
 from __future__ import annotations
 
@@ -11,18 +11,23 @@ from hypothesis import strategies as st
 
 from feeds.library import postlist
 from feeds.library.postlist import PostList
+from feeds.library.reading import Entry
 from feeds.model import Post
 
 EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "300"))
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-POSTS = [Post(f"p{i}.md", f"p{i}", f"p{i}", f"P{i}", T0, T0, (), (), "", "", f"u{i}",
-              digest=f"{i + 1:020x}") for i in range(64)]
+POSTS = [Entry(Post(f"p{i}.md", f"p{i}", f"p{i:02}", f"P{i}", T0, T0, (), (), "", "", f"u{i}"),
+               "", f"{i + 1:020x}") for i in range(64)]
 OPS = st.lists(st.tuples(st.sampled_from(["insert", "remove", "drop"]),
                          st.integers(0, 80), st.integers(0, 63)), max_size=40)
 
 
-def weight(post: Post) -> int:
-    return int(post.digest, 16)
+def weight(entry: Entry) -> int:
+    return int(entry.digest, 16)
+
+
+def posts(entries: list[Entry]) -> list[Post]:
+    return [entry.post for entry in entries]
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -43,10 +48,11 @@ def test_operations_agree_with_a_list(start: int, ops: list[tuple[str, int, int]
                 chunked = chunked.remove(at)
             elif op == "drop":
                 model, chunked = model[at:], chunked.drop(at)
-            assert list(chunked) == model and len(chunked) == len(model)
-        assert chunked[low:high] == tuple(model[low:high])
-        assert chunked[::2] == tuple(model[::2])
-        assert [chunked[i] for i in range(-len(model), len(model))] == model * 2
+            assert list(chunked) == posts(model) and len(chunked) == len(model)
+        assert chunked[low:high] == tuple(posts(model[low:high]))
+        assert chunked[::2] == tuple(posts(model[::2]))
+        assert [chunked[i] for i in range(-len(model), len(model))] == posts(model) * 2
+        assert [chunked.entry(i) for i in range(len(model))] == model
         for count in range(len(model) + 1):
             assert chunked.weight_before(count) == sum(map(weight, model[:count]))
 
@@ -59,4 +65,10 @@ def test_a_new_version_shares_all_but_one_chunk(monkeypatch: pytest.MonkeyPatch)
         assert len(posts._chunks) == 8 and len(shared) == 7
     with pytest.raises(IndexError):
         posts[64]
-    assert posts == tuple(POSTS) and posts != tuple(POSTS[1:])
+    assert posts == tuple(p.post for p in POSTS) and posts != tuple(p.post for p in POSTS[1:])
+
+
+def test_find_gives_the_entry_of_a_post_it_holds() -> None:
+    listed = PostList.of(POSTS[::2], weight)  # newest first, then by id: here by id
+    assert all(listed.find(entry.post) is entry for entry in POSTS[::2])
+    assert all(listed.find(entry.post) is None for entry in POSTS[1::2])

@@ -18,25 +18,25 @@ from operator import itemgetter
 
 from feeds.errors import Problem, Severity
 from feeds.library.postlist import PostList
-from feeds.library.reading import FileState
+from feeds.library.reading import Entry, FileState
 from feeds.model import Post
 
 WEIGHT_MODULUS = 1 << 128
 BULK_FROM = 32  # changed files from which the published set is rebuilt, not edited
-_Entry = tuple[float, str, str, Post]  # (-date, id, path, post): newest first
-_post_of = itemgetter(3)
+_Placed = tuple[float, str, str, Entry]  # (-date, id, path, entry): newest first
+_entry_of = itemgetter(3)
 
 
-def weight(post: Post) -> int:
+def weight(entry: Entry) -> int:
     """A post's part of the version: its digest (of its content and file) as a number.
 
     Versions sum these, so that adding or removing one post changes the sum
     without visiting the others; the order of posts follows from their dates and
     ids, which the digests cover."""
     try:
-        return int(post.digest, 16)  # a hex digest made when the file was read
-    except ValueError:  # a post made otherwise
-        text = post.digest or repr(post)
+        return int(entry.digest, 16)  # a hex digest made when the file was read
+    except ValueError:  # an entry made otherwise
+        text = entry.digest or repr(entry.post)
         return int(hashlib.sha256(text.encode()).hexdigest()[:32], 16)
 
 
@@ -106,8 +106,8 @@ class Catalog:
             return
         for path in changes:
             state = self.files.get(path)
-            if state is not None and state.post is not None:
-                self._publish(path, state.post)
+            if state is not None and state.entry is not None:
+                self._publish(path, state.entry)
 
     def _touched(self, changes: Mapping[str, FileState | None]) -> set[Claim]:
         """The claim keys of the changed files, before and after the change."""
@@ -137,17 +137,17 @@ class Catalog:
         return set(found) if isinstance(found, set) else {found} if found else set()
 
     def _set_holders(self, key: Claim, paths: set[str]) -> None:
-        kind, value = key
+        field, value = key
         if len(paths) > 1:
-            self._wanting[kind][value] = paths
+            self._wanting[field][value] = paths
         elif paths:
-            self._wanting[kind][value] = next(iter(paths))
+            self._wanting[field][value] = next(iter(paths))
         else:
-            self._wanting[kind].pop(value, None)
+            self._wanting[field].pop(value, None)
 
     def _reclaim(self) -> None:
         """Every claim anew, files in path order: a later file loses a taken slug or id."""
-        self._order: list[_Entry] = []
+        self._order: list[_Placed] = []
         self._posts = PostList((), weight)
         self._drafts: dict[str, Post] = {}
         self._rejected: dict[str, Problem] = {}
@@ -156,38 +156,38 @@ class Catalog:
             path: state.problems for path, state in self.files.items() if state.problems}
         claimed: dict[Claim, str] = {}
         for path in sorted(self.files):
-            post = self.files[path].post
-            if post is None:
+            entry = self.files[path].entry
+            if entry is None:
                 continue
-            taken = [key for key in claims(post) if key in claimed]
+            taken = [key for key in claims(entry.post) if key in claimed]
             if taken:
-                self._reject(path, post, taken[0], claimed[taken[0]])
-            elif not post.draft:
-                claimed.update(dict.fromkeys(claims(post), path))
+                self._reject(path, entry.post, taken[0], claimed[taken[0]])
+            elif not entry.post.draft:
+                claimed.update(dict.fromkeys(claims(entry.post), path))
             if not taken:
-                self._publish(path, post, sort=False)
+                self._publish(path, entry, sort=False)
         self._order.sort()
-        self._posts = PostList.of(map(_post_of, self._order), weight)
+        self._posts = PostList.of(map(_entry_of, self._order), weight)
 
     def _reject(self, path: str, post: Post, key: Claim, holder: str) -> None:
-        kind, value = key
+        field, value = key
         self._rejected[path] = Problem(post.path, None, Severity.ERROR,
-                                       f"same {kind} as {holder} ({value}); this file is "
+                                       f"same {field} as {holder} ({value}); this file is "
                                        "not published")
 
-    def _publish(self, path: str, post: Post, sort: bool = True) -> None:
-        if post.page_about:
-            self._about[path] = post.page_about
-        if post.draft:
-            self._drafts[path] = post
+    def _publish(self, path: str, entry: Entry, sort: bool = True) -> None:
+        if entry.about:
+            self._about[path] = entry.about
+        if entry.post.draft:
+            self._drafts[path] = entry.post
             return
-        entry = (*_sort_key(post), path, post)
+        placed = (*_sort_key(entry.post), path, entry)
         if sort:
-            at = bisect.bisect_left(self._order, entry)
-            self._order.insert(at, entry)
-            self._posts = self._posts.insert(at, post)
+            at = bisect.bisect_left(self._order, placed)
+            self._order.insert(at, placed)
+            self._posts = self._posts.insert(at, entry)
         else:
-            self._order.append(entry)
+            self._order.append(placed)
 
     def _unpublish(self, path: str) -> None:
         self._rejected.pop(path, None)
@@ -195,11 +195,11 @@ class Catalog:
         if self._drafts.pop(path, None) is not None:
             return
         state = self.files.get(path)
-        post = state.post if state is not None else None
-        if post is None or post.draft:
+        entry = state.entry if state is not None else None
+        if entry is None or entry.post.draft:
             return
-        entry = (*_sort_key(post), path, post)
-        at = bisect.bisect_left(self._order, entry)
+        placed = (*_sort_key(entry.post), path, entry)
+        at = bisect.bisect_left(self._order, placed)
         if at < len(self._order) and self._order[at][2] == path:
             del self._order[at]
             self._posts = self._posts.remove(at)

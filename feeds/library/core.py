@@ -23,29 +23,24 @@ from typing import BinaryIO
 
 from feeds.errors import FeedsError, Problem
 from feeds.library.catalog import WEIGHT_MODULUS
-from feeds.library.loader import (
-    Clock,
-    Loaded,
-    Loader,
-    LoaderState,
-    Options,
-    Reload,
-    ReloadStats,
-    Update,
-    system_clock,
-)
+from feeds.library.loader import Clock, Loader, Options, system_clock
+from feeds.library.loads import Loaded, Reload, ReloadStats, UpdateRecord, WholeRecord
 from feeds.library.postlist import PostList
-from feeds.library.reading import AssetSizes, source_digest
+from feeds.library.reading import AssetSizes, Entry, source_digest
 from feeds.model import Author, Blog, Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
 from feeds.sources import files as sources
 from feeds.sources.frontmatter import Limits, RawPost
 
-__all__ = ["Clock", "Library", "Loaded", "LoaderState", "Options", "Reload", "ReloadStats",
-           "Snapshot", "Update", "publish", "system_clock"]
+__all__ = ["Clock", "Library", "Loaded", "Options", "Reload", "ReloadStats", "Snapshot",
+           "UpdateRecord", "WholeRecord", "snapshot_of", "system_clock"]
 BODIES_KEPT = 4096  # rendered bodies kept per process
 log = logging.getLogger("feeds")
+
+
+def _unrendered(entry: Entry) -> Post:
+    return entry.post
 
 
 @dataclass(frozen=True)
@@ -57,10 +52,26 @@ class Snapshot:
     version: str
     loaded_at: datetime
     next_change: datetime | None
-    # A post with its body rendered (posts may be indexed without it).
-    full: Callable[[Post], Post] = field(default=lambda post: post, compare=False)
+    # Renders the body of an entry's post (`Library.with_body`; posts may be indexed
+    # without it).
+    render_body: Callable[[Entry], Post] = field(default=_unrendered, compare=False)
     # A digest of what every body depends on besides its file: the blog and its assets.
     context: str = ""
+
+    def with_body(self, post: Post) -> Post:
+        """`post` (one of `posts`) with its body rendered."""
+        if post.content_html is not None:
+            return post
+        entry = self.posts.find(post)
+        if entry is None:  # not one of ours: there is no version to render it from
+            raise LookupError(f"{post.path}: not a post of this snapshot")
+        return self.render_body(entry)
+
+    def digest_of(self, post: Post) -> str | None:
+        """The version of `post` (one of `posts`; None if it is not): the key of the
+        pages that show it."""
+        entry = self.posts.find(post)
+        return entry.digest if entry is not None else None
 
     # What follows is made on first use: a new version is served without a pass over
     # every post unless a document needs one.
@@ -102,8 +113,8 @@ def _age(post: Post) -> float:
     return -post.date.timestamp()
 
 
-def publish(loaded: Loaded, now: datetime,
-            full: Callable[[Post], Post] = lambda post: post) -> Snapshot:
+def snapshot_of(loaded: Loaded, now: datetime,
+                render_body: Callable[[Entry], Post] = _unrendered) -> Snapshot:
     """What `loaded` publishes at `now`: nothing dated in the future (drafts are apart).
 
     The version digests the blog, the assets' names (bodies resolve links against
@@ -117,15 +128,15 @@ def publish(loaded: Loaded, now: datetime,
     digest = hashlib.sha256(repr((context, shown)).encode()).hexdigest()[:20]
     visible = posts.drop(due)
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
-                    posts[due - 1].date if due else None, full, context[:16])
+                    posts[due - 1].date if due else None, render_body, context[:16])
 
 
 class Library:
     """The loaded blog and its current snapshot, for the web and the command line."""
 
     def __init__(self, options: Options, clock: Clock = system_clock,
-                 state: LoaderState | None = None) -> None:
-        """Load the posts folder, or take a load another process made (`state`)."""
+                 record: WholeRecord | None = None) -> None:
+        """Load the posts folder, or take a load another process made (`record`)."""
         self.options = options
         self.clock = clock
         self._bodies: OrderedDict[tuple[object, ...], Post] = OrderedDict()
@@ -135,24 +146,24 @@ class Library:
         # Which published generation of a run folder this load is (`feeds.library.shared`);
         # None: a load of this process's own.
         self.generation: int | None = None
-        if state is None:
+        if record is None:
             reload = self.loader.load()
             self.loaded, self.last_reload = reload.loaded, reload.stats
         else:
-            self.loader.adopt(state)
-            self.loaded = self.loader.assemble(state.loaded_at)
+            self.loader.adopt(record)
+            self.loaded = self.loader.assemble(record.loaded_at)
             self.last_reload = ReloadStats(0, 0, 0.0)
-        self._snapshot = publish(self.loaded, clock(), self.full)
+        self._snapshot = snapshot_of(self.loaded, clock(), self.with_body)
 
-    def state(self) -> LoaderState:
+    def whole_record(self) -> WholeRecord:
         """This library's load, whole, for other processes."""
-        return self.loader.export(self.loaded.loaded_at)
+        return self.loader.whole_record(self.loaded.loaded_at)
 
-    def follow(self, records: Sequence[LoaderState | Update], generation: int) -> None:
+    def follow(self, records: Sequence[WholeRecord | UpdateRecord], generation: int) -> None:
         """Take another process's loads (a whole one, then changes, or changes only)
         that end at `generation`."""
         for record in records:
-            if isinstance(record, LoaderState):
+            if isinstance(record, WholeRecord):
                 self.loader.adopt(record)
             else:
                 self.loader.apply(record)
@@ -167,7 +178,7 @@ class Library:
 
     def candidate(self, loaded: Loaded) -> Snapshot:
         """What `loaded` would publish now (to compare versions before serving it)."""
-        return publish(loaded, self.clock(), self.full)
+        return snapshot_of(loaded, self.clock(), self.with_body)
 
     def replace(self, loaded: Loaded, snapshot: Snapshot | None = None) -> None:
         """Serve `loaded` from now on (a worker following the leader's load);
@@ -181,25 +192,25 @@ class Library:
         current = self._snapshot
         if current.next_change is not None and self.clock() >= current.next_change:
             loaded = self.loaded
-            fresh = publish(loaded, self.clock(), self.full)
+            fresh = snapshot_of(loaded, self.clock(), self.with_body)
             with self._swap:  # a newer load taken meanwhile (another thread) is newer still
                 if self.loaded is loaded:
                     self._snapshot = fresh
                 current = self._snapshot
         return current
 
-    def full(self, post: Post) -> Post:
-        """`post` with its body rendered: read on first need, then kept (a few thousand
-        posts at most) under the digest of what its file said and of the blog."""
-        if post.rendered:
-            return post
-        key = (post.digest, post.source, self._snapshot.context)
+    def with_body(self, entry: Entry) -> Post:
+        """The entry's post with its body rendered: read on first need, then kept (a few
+        thousand posts at most) under the digest of what its file said and of the blog."""
+        if entry.post.content_html is not None:
+            return entry.post
+        key = (entry.digest, entry.source, self._snapshot.context)
         with self._bodies_lock:
             found = self._bodies.get(key)
             if found is not None:
                 self._bodies.move_to_end(key)
                 return found
-        found, lasting = self._render(post)
+        found, lasting = self._render(entry)
         if not lasting:
             return found
         with self._bodies_lock:
@@ -208,33 +219,34 @@ class Library:
                 self._bodies.popitem(last=False)
         return found
 
-    def _render(self, post: Post) -> tuple[Post, bool]:
+    def _render(self, entry: Entry) -> tuple[Post, bool]:
         """The post with its body, and whether that is the body of its version (only then
         is it kept)."""
-        loaded, root = self.loaded, self.options.posts
+        loaded, root, post = self.loaded, self.options.posts, entry.post
         ctx = Context.of(loaded.blog, loaded.assets, AssetSizes(root))
-        raw = self._source(post, loaded.blog)
+        raw = self._source(entry, loaded.blog)
         if raw is None:  # changed since, and its text of then is not kept (no index)
             log.error("%s: body not rendered: the file changed and its text of this "
                       "version is not kept", post.path)
-            return replace(post, rendered=True), False
-        full, warnings = with_body(raw, ctx, post)
+            return replace(post, content_html=""), False
+        rendered, warnings = with_body(raw, ctx, post)
         for warning in warnings:  # `feeds check` lists them; a server only logs them
             log.warning("%s", warning)
-        return full, True
+        return rendered, True
 
-    def _source(self, post: Post, blog: Blog) -> RawPost | None:
-        """The file as it was when `post` was read: on disk while it still says the same
-        (a digest of its fields and body), else the text kept of that version."""
+    def _source(self, entry: Entry, blog: Blog) -> RawPost | None:
+        """The file as it was when the entry was read: on disk while it still says the
+        same (a digest of its fields and body), else the text kept of that version."""
+        path = entry.post.path
         try:
-            raw = sources.read_post(self.options.posts, post.path, Limits(
+            raw = sources.read_post(self.options.posts, path, Limits(
                 blog.max_post_bytes, blog.max_front_matter_bytes), KNOWN_FIELDS)
-            if source_digest(raw) == post.source:
+            if source_digest(raw) == entry.source:
                 return raw
         except FeedsError as exc:  # changed since it was read, and broken now
-            log.info("%s: %s; its body comes from its last good version", post.path, exc)
-        kept = self.loader.text(post.path, post.source) if post.source else None
-        return kept.raw(post.updated) if kept is not None else None
+            log.info("%s: %s; its body comes from its last good version", path, exc)
+        kept = self.loader.text(path, entry.source)
+        return kept.raw(entry.post.updated) if kept is not None else None
 
     def asset(self, rel: str) -> BinaryIO | None:
         """The file behind `/files/{rel}`, opened (serve or copy from it, then close

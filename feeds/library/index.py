@@ -44,7 +44,7 @@ CREATE TABLE texts (
     source BLOB NOT NULL,
     PRIMARY KEY (path, digest)
 )""")
-SCHEMA_VERSION = 2  # older files (0: none set) held pickles: never read, started anew
+SCHEMA_VERSION = 3  # 2: posts carried their digests; older (0: none set) held pickles
 Key = tuple[int, int, int]
 T = TypeVar("T")
 log = logging.getLogger("feeds")

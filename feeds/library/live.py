@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.errors import FeedsError
-from feeds.library.core import Clock, Library, LoaderState, Options, Reload, Snapshot
+from feeds.library.core import Clock, Library, Options, Reload, Snapshot, WholeRecord
 from feeds.library.shared import Shared
 
 log = logging.getLogger("feeds")
@@ -47,7 +47,7 @@ def join(options: Options, clock: Clock, shared: Shared) -> Library:
     if newest is None:
         return Library(options, clock)
     (first, *rest), generation = newest
-    assert isinstance(first, LoaderState)  # `since(None, …)` starts with a full record
+    assert isinstance(first, WholeRecord)  # `since(None, …)` starts with a whole record
     library = Library(options, clock, first)
     library.follow(rest, generation)
     return library
@@ -162,18 +162,19 @@ class Live:
                          stats.errors, stats.seconds * 1000)
             if not reload.changed:  # nothing another process holds differs: the same version
                 return
-            self._publish(reload)
+            self._share(reload)
 
-    def _publish(self, reload: Reload) -> None:
-        """Publish a reload, then serve it (the caller holds the lock)."""
+    def _share(self, reload: Reload) -> None:
+        """Append a reload to the run folder for the other workers, then serve it (the
+        caller holds the lock)."""
         loader = self.library.loader
         candidate = self.library.candidate(reload.loaded)
         behind = self.library.generation != self.shared.generation()
         whole = reload.rebuilt or behind or self._unpublished  # else no load to apply to
         loaded_at = reload.loaded.loaded_at
         try:
-            generation = self.shared.publish(loader.export(loaded_at) if whole
-                                             else reload.update())
+            generation = self.shared.append(loader.whole_record(loaded_at) if whole
+                                            else reload.update_record())
         except BaseException:
             self._unpublished = True
             raise
@@ -181,7 +182,7 @@ class Live:
         self.library.replace(reload.loaded, candidate)
         self.library.generation = generation
         if not whole and self.shared.checkpoint_due(generation):
-            self.shared.checkpoint(generation, loader.export(loaded_at))
+            self.shared.checkpoint(generation, loader.whole_record(loaded_at))
 
     def _announce(self, published: Snapshot) -> Snapshot:
         """Tell `on_change` about a new version (a file change or a post coming due)."""

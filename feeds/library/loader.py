@@ -2,9 +2,9 @@
 
 A `Loader` lists the folder, reads the files whose stat key changed (or, told
 which paths changed, only those, without listing), and keeps what they gave in
-a `Catalog`. Each (re)load comes out as a `Loaded`, with the changes that made
-it, so that other processes can follow a load without reading anything
-(`feeds.library.shared`).
+a `Catalog`. Each (re)load comes out as a `Reload` (`feeds.library.loads`): the
+`Loaded` it gives, with the changes that made it, so that other processes can
+follow a load without reading anything.
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ from feeds.errors import ConfigError, PostError, Problem, Severity
 from feeds.library import records
 from feeds.library.catalog import Catalog
 from feeds.library.index import Index, fingerprint
-from feeds.library.postlist import PostList
+from feeds.library.loads import (
+    ContextKey,
+    Loaded,
+    Reload,
+    ReloadStats,
+    UpdateRecord,
+    WholeRecord,
+)
 from feeds.library.reading import (
     STATES,
     AssetSizes,
@@ -34,17 +41,13 @@ from feeds.library.reading import (
     read_many,
     unpacked,
 )
-from feeds.model import Blog, Post
+from feeds.model import Blog
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
 from feeds.settings import Settings, resolve, unknown_settings, url
 from feeds.sources import files as sources
 
 Clock = Callable[[], datetime]
-Changes = Mapping[str, FileState | None]  # new reads by path; None: the file is gone
-# What the reading of every post depends on besides its file: the blog file's key and
-# every asset's (an enclosure's length is read from its file).
-ContextKey = tuple[sources.StatKey | None, tuple[tuple[str, sources.StatKey], ...]]
 _INHERITED: list[object] = []  # connections a forked process got from its parent
 
 
@@ -77,78 +80,6 @@ class Options:
         cache = given.get("cache") or env.get("FEEDS_CACHE") or None
         return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env,
                    Path(str(cache)) if cache else None, bool(given.get("lazy", False)))
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """One load of the posts folder: posts (not drafts) newest first, drafts, problems."""
-
-    blog: Blog
-    posts: PostList
-    problems: tuple[Problem, ...]
-    assets: frozenset[str]
-    loaded_at: datetime
-    drafts: tuple[Post, ...] = ()
-
-
-@dataclass(frozen=True)
-class LoaderState:
-    """All a Loader knows, handed whole to another process (a full record)."""
-
-    files: dict[str, FileState]
-    context_key: ContextKey | None
-    blog: Blog
-    blog_problems: tuple[Problem, ...]
-    assets: frozenset[str]
-    listing_problems: tuple[Problem, ...]
-    loaded_at: datetime
-
-
-@dataclass(frozen=True)
-class Update:
-    """One reload told as what it changed, for processes that hold the load before it."""
-
-    changes: Changes
-    listing_problems: tuple[Problem, ...]
-    loaded_at: datetime
-    # The new assets and context key, when only the assets changed (see `Loader._context`).
-    context: tuple[ContextKey, frozenset[str]] | None = None
-
-
-@dataclass(frozen=True)
-class ReloadStats:
-    """What one (re)load did, for the log line."""
-
-    files_read: int
-    errors: int
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Reload:
-    """One (re)load: its result, what it changed, and whether every post was read again
-    (the blog file or an asset changed)."""
-
-    loaded: Loaded
-    stats: ReloadStats
-    changes: Changes
-    rebuilt: bool
-    listing_problems: tuple[Problem, ...]
-    listing_changed: bool = False
-    # Only the assets changed (and the posts that name files were read again): the new
-    # context key, with the assets in `loaded`.
-    context_key: ContextKey | None = None
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything another process holds differs after this reload."""
-        return bool(self.changes) or self.rebuilt or self.listing_changed or \
-            self.context_key is not None
-
-    def update(self) -> Update:
-        """This reload for the processes that hold the load before it."""
-        context = (self.context_key, self.loaded.assets) if self.context_key else None
-        return Update(self.changes, self.listing_problems, self.loaded.loaded_at, context)
 
 
 class Loader:
@@ -266,9 +197,9 @@ class Loader:
         index: only then is it not shared with the other workers)."""
         # The version before is kept too: a worker that has not taken the new one yet
         # may still render its body.
-        texts = [(rel, state.post.source, text, self._held_source(rel))
+        texts = [(rel, state.entry.source, text, self._held_source(rel))
                  for rel, state, _, text in rows
-                 if text is not None and state.post is not None and state.post.source]
+                 if text is not None and state.entry is not None]
         if self._index is not None and self._index.working:
             self._index.store([(prints[uses_assets(state)], rel, state.key,
                                 blob or records.encode(state))
@@ -281,7 +212,7 @@ class Loader:
 
     def _held_source(self, rel: str) -> str:
         held = self.catalog.files.get(rel)
-        return held.post.source or "" if held is not None and held.post is not None else ""
+        return held.entry.source if held is not None and held.entry is not None else ""
 
     def text(self, rel: str, digest: str) -> Source | None:
         """What the file said in the version of `digest`, when it is still kept."""
@@ -296,9 +227,7 @@ class Loader:
         no change to publish."""
         held = self.catalog.files.get(rel)
         return held is not None and held.key == state.key and held.racy == state.racy and \
-            held.problems == state.problems and \
-            (held.post.digest if held.post else None) == (state.post.digest if state.post
-                                                          else None)
+            held.problems == state.problems and _digest(held) == _digest(state)
 
     def assemble(self, loaded_at: datetime) -> Loaded:
         """The load that the catalog and the blog make now."""
@@ -350,25 +279,25 @@ class Loader:
             _INHERITED.append(self._index)
             self._index = Index(self.options.cache, self.options.posts)
 
-    def export(self, loaded_at: datetime) -> LoaderState:
+    def whole_record(self, loaded_at: datetime) -> WholeRecord:
         """All another process needs to go on from this load (see `adopt`)."""
         assert self._blog is not None
-        return LoaderState(dict(self.catalog.files), self._context_key, self._blog[0],
+        return WholeRecord(dict(self.catalog.files), self._context_key, self._blog[0],
                            self._blog[1], self._assets, self._listing_problems, loaded_at)
 
-    def adopt(self, state: LoaderState) -> None:
+    def adopt(self, record: WholeRecord) -> None:
         """Go on from another process's load: only files changed since are read."""
-        self.catalog = Catalog(state.files)
-        self._context_key, self._assets = state.context_key, state.assets
-        self._blog, self._ctx = (state.blog, state.blog_problems), None
-        self._listing_problems = state.listing_problems
+        self.catalog = Catalog(record.files)
+        self._context_key, self._assets = record.context_key, record.assets
+        self._blog, self._ctx = (record.blog, record.blog_problems), None
+        self._listing_problems = record.listing_problems
 
-    def apply(self, update: Update) -> None:
+    def apply(self, record: UpdateRecord) -> None:
         """Go on from another process's reload of the load this one holds."""
-        if update.context is not None:
-            (self._context_key, self._assets), self._ctx = update.context, None
-        self.catalog.apply(update.changes)
-        self._listing_problems = update.listing_problems
+        if record.context is not None:
+            (self._context_key, self._assets), self._ctx = record.context, None
+        self.catalog.apply(record.changes)
+        self._listing_problems = record.listing_problems
 
     def _fingerprints(self) -> tuple[str, str]:
         """The index's keys of what reading a post depends on besides its file: for a post
@@ -396,6 +325,10 @@ class Loader:
             self._texts.pop(rel, None)
         if self._index is not None:
             self._index.forget(paths)
+
+
+def _digest(state: FileState) -> str | None:
+    return state.entry.digest if state.entry is not None else None
 
 
 def uses_assets(state: FileState) -> bool:

@@ -3,10 +3,12 @@
 A tuple of 10,000 posts is cheap to read but costs a pass over every post to
 make, and in a worker forked from the server, a pass that writes to every post
 (reference counts) copies every memory page they lie on. `PostList` keeps the
-posts in chunks of about CHUNK: adding or removing one post makes one new chunk
-and a new list of chunks, so one new post costs the same at any size of blog.
-Each chunk also knows the sum of its posts' weights (`feeds.library.catalog.weight`),
-so versions need no pass over the posts either.
+posts' entries (`feeds.library.reading.Entry`: each post with its digests) in
+chunks of about CHUNK: adding or removing one post makes one new chunk and a
+new list of chunks, so one new post costs the same at any size of blog. Each
+chunk also knows the sum of its entries' weights (`feeds.library.catalog.weight`),
+so versions need no pass over the posts either. As a sequence it holds the
+posts; `entry` and `find` reach what the library knows of each.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, islice
+from operator import attrgetter
 from typing import overload
 
+from feeds.library.reading import Entry
 from feeds.model import Post
 
 CHUNK = 512
+_post_of = attrgetter("post")
 
 
 class PostList(Sequence[Post]):
@@ -26,7 +31,7 @@ class PostList(Sequence[Post]):
 
     __slots__ = ("_chunks", "_len", "_starts", "_sums", "_weight")
 
-    def __init__(self, chunks: tuple[tuple[Post, ...], ...], weight: Callable[[Post], int],
+    def __init__(self, chunks: tuple[tuple[Entry, ...], ...], weight: Callable[[Entry], int],
                  sums: tuple[int, ...] | None = None) -> None:
         self._chunks = chunks
         self._weight = weight
@@ -35,16 +40,16 @@ class PostList(Sequence[Post]):
         self._len = self._starts[-1]
 
     @classmethod
-    def of(cls, posts: Iterable[Post], weight: Callable[[Post], int]) -> PostList:
-        """A list of `posts`, in their order."""
-        items = tuple(posts)
+    def of(cls, entries: Iterable[Entry], weight: Callable[[Entry], int]) -> PostList:
+        """A list of the posts of `entries`, in their order."""
+        items = tuple(entries)
         return cls(tuple(items[i:i + CHUNK] for i in range(0, len(items), CHUNK)), weight)
 
     def __len__(self) -> int:
         return self._len
 
     def __iter__(self) -> Iterator[Post]:
-        return chain.from_iterable(self._chunks)
+        return map(_post_of, chain.from_iterable(self._chunks))
 
     @overload
     def __getitem__(self, index: int) -> Post: ...
@@ -60,7 +65,11 @@ class PostList(Sequence[Post]):
                 return tuple(self)[index]
             if start >= stop:
                 return ()
-            return tuple(islice(self._from(start), stop - start))
+            return tuple(map(_post_of, islice(self._from(start), stop - start)))
+        return self.entry(index).post
+
+    def entry(self, index: int) -> Entry:
+        """The entry of the post at `index`: the post and its digests."""
         if index < 0:
             index += self._len
         if not 0 <= index < self._len:
@@ -68,7 +77,14 @@ class PostList(Sequence[Post]):
         at = bisect.bisect_right(self._starts, index) - 1
         return self._chunks[at][index - self._starts[at]]
 
-    def _from(self, start: int) -> Iterator[Post]:
+    def find(self, post: Post) -> Entry | None:
+        """The entry of `post` if this list holds it, found by halving: the list is newest
+        first, then by id, and published ids are unique."""
+        at = bisect.bisect_left(self, (-post.date.timestamp(), post.id), key=_order)
+        found = self.entry(at) if at < self._len else None
+        return found if found is not None and found.post == post else None
+
+    def _from(self, start: int) -> Iterator[Entry]:
         at = bisect.bisect_right(self._starts, start) - 1
         first = self._chunks[at][start - self._starts[at]:]
         return chain(first, chain.from_iterable(self._chunks[at + 1:]))
@@ -91,14 +107,14 @@ class PostList(Sequence[Post]):
         return whole + sum(map(self._weight, self._chunks[at][:count - self._starts[at]])) \
             if at < len(self._chunks) else whole
 
-    def insert(self, index: int, post: Post) -> PostList:
-        """A new list with `post` at `index`."""
+    def insert(self, index: int, entry: Entry) -> PostList:
+        """A new list with the post of `entry` at `index`."""
         if not self._chunks:
-            return PostList(((post,),), self._weight)
+            return PostList(((entry,),), self._weight)
         at = min(bisect.bisect_right(self._starts, index) - 1, len(self._chunks) - 1)
         chunk = self._chunks[at]
         offset = index - self._starts[at]
-        grown = (*chunk[:offset], post, *chunk[offset:])
+        grown = (*chunk[:offset], entry, *chunk[offset:])
         parts = (grown,) if len(grown) <= 2 * CHUNK else (grown[:CHUNK], grown[CHUNK:])
         return self._replaced(at, parts)
 
@@ -121,7 +137,12 @@ class PostList(Sequence[Post]):
         return PostList(((rest,) if rest else ()) + self._chunks[at + 1:], self._weight,
                         (sum(map(self._weight, rest)),) * bool(rest) + self._sums[at + 1:])
 
-    def _replaced(self, at: int, parts: tuple[tuple[Post, ...], ...]) -> PostList:
+    def _replaced(self, at: int, parts: tuple[tuple[Entry, ...], ...]) -> PostList:
         sums = tuple(sum(map(self._weight, part)) for part in parts)
         return PostList(self._chunks[:at] + parts + self._chunks[at + 1:], self._weight,
                         self._sums[:at] + sums + self._sums[at + 1:])
+
+
+def _order(post: Post) -> tuple[float, str]:
+    """Where a post stands in a list: newest first, then by id."""
+    return (-post.date.timestamp(), post.id)

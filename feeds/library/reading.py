@@ -23,7 +23,7 @@ from pathlib import Path
 from feeds.errors import PostError, Problem, Severity
 from feeds.library import records
 from feeds.model import Post
-from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post
+from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post, page_about
 from feeds.sources import files as sources
 from feeds.sources.frontmatter import Limits, RawPost
 
@@ -37,15 +37,42 @@ MAX_TEXT_BYTES = 256 * 1024 * 1024  # a kept text unpacks to no more (posts are 
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A post as the library keeps it: the post, and what the library knows it by."""
+
+    post: Post
+    # A digest of what the file said (`source_digest`): the version of its body, to find
+    # its text again (`Loader.text`) and to key the bodies kept.
+    source: str
+    # A digest of the post and its source: its version, summed into the blog's version
+    # (`feeds.library.catalog.weight`) and the key of the pages that show it.
+    digest: str
+    # The About text of a page saved as text (docs/reference.md §2.3): it describes a
+    # blog that has no description (`feeds.library.loader.described`).
+    about: str | None = None
+
+    @classmethod
+    def of(cls, post: Post, source: str, about: str | None = None) -> Entry:
+        """The entry of a post read from a file whose fields and body digest to `source`."""
+        digest = hashlib.sha256(repr((post, source)).encode()).hexdigest()[:20]
+        return cls(post, source, digest, about)
+
+
+@dataclass(frozen=True)
 class FileState:
     """The last read of one post file: its stat key, what to publish, its problems."""
 
     key: sources.StatKey
-    post: Post | None
+    entry: Entry | None  # None: it never read well
     problems: tuple[Problem, ...]
     # Read within RACY_NS of its modification: a second write in the same tick of a
     # coarse clock would leave the key as it is, so the next look reads it again.
     racy: bool = False
+
+    @property
+    def post(self) -> Post | None:
+        """The post to publish (the last good one, when the file stopped parsing)."""
+        return self.entry.post if self.entry is not None else None
 
 
 @dataclass(frozen=True)
@@ -127,9 +154,9 @@ def read_one(job: Job, rel: str, key: sources.StatKey, before: FileState | None
     except Exception as exc:  # a bug of ours must not take the other posts down
         log.exception("unexpected error reading %s", rel)
         return failed(before, key, PostError(rel, None, f"could not be read ({exc})")), None
-    post = replace(post, source=source_digest(raw), extra=plain(post.extra))
-    digest = hashlib.sha256(repr(post).encode()).hexdigest()[:20]
-    return (FileState(key, replace(post, digest=digest), tuple(warnings), racy(key)),
+    entry = Entry.of(replace(post, extra=plain(post.extra)), source_digest(raw),
+                     page_about(raw, job.ctx))
+    return (FileState(key, entry, tuple(warnings), racy(key)),
             Source.of(raw) if job.lazy else None)
 
 
@@ -217,7 +244,7 @@ def quiet_gc() -> Iterator[None]:
 
 def failed(before: FileState | None, key: sources.StatKey, exc: PostError) -> FileState:
     """A failed read: the error, and the last good version if there was one."""
-    kept = before.post if before is not None else None
+    kept = before.entry if before is not None else None
     note = " (its last good version is still published)" if kept else ""
     return FileState(key, kept, (Problem(exc.path, exc.line, Severity.ERROR,
                                          exc.message + note),), racy(key))

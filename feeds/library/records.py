@@ -27,8 +27,8 @@ def encode(value: object) -> bytes:
 class Codec(Generic[T]):
     """Bytes to one type of record, checked field by field."""
 
-    def __init__(self, kind: type[T]) -> None:
-        self._decoder = msgspec.msgpack.Decoder(kind)
+    def __init__(self, record_type: type[T]) -> None:
+        self._decoder = msgspec.msgpack.Decoder(record_type)
 
     def decode(self, blob: bytes) -> T | None:
         """The record, or None when the bytes are not one of this type."""

@@ -6,14 +6,15 @@ writes each new load to a record file and then raises a generation counter kept
 in a small memory-mapped file. Every worker reads the counter on every request
 (a memory read, no system call) and, when it has moved, takes the leader's load.
 
-A record is usually an update: the files that changed since the generation
-before, a few kilobytes whatever the size of the blog. When the blog file or an
-asset changed, it is a full record: everything the leader knows. Every
-FULL_EVERY generations the leader also writes a full record beside the update,
-after publishing it. A worker that holds the generation before applies the
-updates; one that does not (it started late, or lost track) starts from the
-newest full record. Records older than the full record before the newest are
-removed.
+A record is usually an update record (`UpdateRecord`, a file `N.update`): the
+files that changed since the generation before, a few kilobytes whatever the
+size of the blog. When the blog file or an asset changed, it is a whole record
+(`WholeRecord`, a file `N.full`): everything the leader knows. Every
+WHOLE_EVERY generations the leader also writes a whole record beside the update
+(a checkpoint), after appending it. A worker that holds the generation before
+applies the updates; one that does not (it started late, or lost track) starts
+from the newest whole record. Records older than the whole record before the
+newest are removed.
 
 So all workers serve loads in the same order, and once one worker has served a
 version, every later request to any worker sees it or a newer one: a poller
@@ -32,14 +33,17 @@ import tempfile
 from pathlib import Path
 
 from feeds.library import records
-from feeds.library.core import LoaderState, Update
+from feeds.library.core import UpdateRecord, WholeRecord
 from feeds.library.index import check_private
 
 _COUNTER = struct.Struct("<Q")
-FULL_EVERY = 64  # updates between full records: a worker far behind reads few files
-Record = LoaderState | Update
-_CODECS: dict[str, records.Codec[LoaderState] | records.Codec[Update]] = {
-    "full": records.Codec(LoaderState), "update": records.Codec(Update)}
+WHOLE_EVERY = 64  # updates between whole records: a worker far behind reads few files
+Record = WholeRecord | UpdateRecord
+# The file name's suffix of each kind of record (kept as they were: run folders of a
+# running server stay readable across an upgrade).
+WHOLE, UPDATE = "full", "update"
+_CODECS: dict[str, records.Codec[WholeRecord] | records.Codec[UpdateRecord]] = {
+    WHOLE: records.Codec(WholeRecord), UPDATE: records.Codec(UpdateRecord)}
 
 
 class Shared:
@@ -87,85 +91,86 @@ class Shared:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def publish(self, record: Record) -> int:
-        """Write a record as the next generation (leader only); return its number."""
+    def append(self, record: Record) -> int:
+        """Write a record as the next generation, then count it (leader only); return its
+        number."""
         generation = self.generation() + 1
         self._write(generation, record)
         _COUNTER.pack_into(self._counter, 0, generation)
-        if isinstance(record, LoaderState):
+        if isinstance(record, WholeRecord):
             self._prune()
         return generation
 
     def checkpoint_due(self, generation: int) -> bool:
-        """Whether FULL_EVERY generations have passed since the last full record."""
-        fulls = [g for g, kinds in self._records().items() if "full" in kinds]
-        return generation - max(fulls, default=0) >= FULL_EVERY
+        """Whether WHOLE_EVERY generations have passed since the last whole record."""
+        wholes = [g for g, suffixes in self._records().items() if WHOLE in suffixes]
+        return generation - max(wholes, default=0) >= WHOLE_EVERY
 
-    def checkpoint(self, generation: int, state: LoaderState) -> None:
+    def checkpoint(self, generation: int, record: WholeRecord) -> None:
         """Write the whole load of `generation` beside its update (leader only): for
         workers that start late or lost track. Workers in step go on applying updates."""
-        self._write(generation, state)
+        self._write(generation, record)
         self._prune()
 
     def _write(self, generation: int, record: Record) -> None:
-        kind = "full" if isinstance(record, LoaderState) else "update"
+        suffix = WHOLE if isinstance(record, WholeRecord) else UPDATE
         if generation > self.generation():  # a leader that died before counting it left it
-            other = "update" if kind == "full" else "full"
+            other = UPDATE if suffix == WHOLE else WHOLE
             (self.folder / f"{generation:012d}.{other}").unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".", delete=False) as handle:
             handle.write(records.encode(record))
-        os.replace(handle.name, self.folder / f"{generation:012d}.{kind}")
+        os.replace(handle.name, self.folder / f"{generation:012d}.{suffix}")
 
     def since(self, have: int | None, upto: int) -> list[Record]:
         """The records that take the load of generation `have` (None: a load of one's
-        own) to `upto`: the update of each generation after it (or its full record,
-        when it has only that), or else the newest full record and what follows.
+        own) to `upto`: the update of each generation after it (or its whole record,
+        when it has only that), or else the newest whole record and what follows.
         OSError, LookupError or ValueError when they are not (or no longer) there, or
         do not decode: try again on a later request."""
         names = self._records()
         chain = range(have + 1, upto + 1) if have is not None else range(0)
         if have is not None and all(g in names for g in chain):
             return [self._read(g, _cheapest(names[g])) for g in chain]
-        fulls = [g for g, kinds in names.items() if "full" in kinds and g <= upto]
-        if not fulls:
-            raise LookupError(f"no full record up to generation {upto}")
-        start = max(fulls)
-        return [self._read(start, "full"),
-                *(self._read(g, _cheapest(names.get(g, {"update"})))
+        wholes = [g for g, suffixes in names.items() if WHOLE in suffixes and g <= upto]
+        if not wholes:
+            raise LookupError(f"no whole record up to generation {upto}")
+        start = max(wholes)
+        return [self._read(start, WHOLE),
+                *(self._read(g, _cheapest(names.get(g, {UPDATE})))
                   for g in range(start + 1, upto + 1))]
 
     def newest(self) -> tuple[list[Record], int] | None:
         """What a worker starting up reads: the records to the newest generation from the
-        newest full record, and that generation; None if nothing was published."""
+        newest whole record, and that generation; None if nothing was appended."""
         generation = self.generation()
         return (self.since(None, generation), generation) if generation else None
 
-    def _read(self, generation: int, kind: str) -> Record:
-        with open(self.folder / f"{generation:012d}.{kind}", "rb") as handle:
-            record = _CODECS[kind].decode(handle.read())
+    def _read(self, generation: int, suffix: str) -> Record:
+        with open(self.folder / f"{generation:012d}.{suffix}", "rb") as handle:
+            record = _CODECS[suffix].decode(handle.read())
         if record is None:
-            raise ValueError(f"record {generation} ({kind}) does not decode")
+            raise ValueError(f"record {generation} ({suffix}) does not decode")
         return record
 
     def _records(self) -> dict[int, set[str]]:
-        """Generation -> kinds ("full", "update") of every record in the folder."""
+        """Generation -> suffixes (WHOLE, UPDATE) of every record in the folder."""
         found: dict[int, set[str]] = {}
         for name in os.listdir(self.folder):
-            number, _, kind = name.partition(".")
-            if number.isdigit() and kind in ("full", "update"):
-                found.setdefault(int(number), set()).add(kind)
+            number, _, suffix = name.partition(".")
+            if number.isdigit() and suffix in _CODECS:
+                found.setdefault(int(number), set()).add(suffix)
         return found
 
     def _prune(self) -> None:
-        """Remove the records older than the full record before the newest one."""
+        """Remove the records older than the whole record before the newest one."""
         names = self._records()
-        fulls = sorted(g for g, kinds in names.items() if "full" in kinds)
-        if len(fulls) < 2:
+        wholes = sorted(g for g, suffixes in names.items() if WHOLE in suffixes)
+        if len(wholes) < 2:
             return
-        for generation, kinds in names.items():
-            for kind in kinds if generation < fulls[-2] else ():
+        for generation, suffixes in names.items():
+            for suffix in suffixes if generation < wholes[-2] else ():
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.folder / f"{generation:012d}.{kind}")
+                    os.unlink(self.folder / f"{generation:012d}.{suffix}")
 
     def close(self) -> None:
         """Release the lock and the counter (the folder stays for other workers)."""
@@ -174,6 +179,6 @@ class Shared:
         self._counter_file.close()
 
 
-def _cheapest(kinds: set[str]) -> str:
-    """An update when there is one: a full record of a large blog takes long to read."""
-    return "update" if "update" in kinds else "full"
+def _cheapest(suffixes: set[str]) -> str:
+    """An update when there is one: a whole record of a large blog takes long to read."""
+    return UPDATE if UPDATE in suffixes else WHOLE

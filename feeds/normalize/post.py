@@ -105,19 +105,26 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     slug = _slug(work)
     url = ctx.blog.url(routes.post_folder(slug))
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
-    content = _body(work, body, place) if render else ""
+    content = _body(work, body, place) if render else None
     given = work.text("summary")
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
         updated=_updated(work, date), authors=_authors(work, page), tags=_tags(work),
-        summary=_summary(given, content) if render else summarise(given or ""),
+        summary=_summary(given, content) if content is not None else summarise(given or ""),
         content_html=content, url=url, link=_link(work),
         image=_image(work, place), enclosures=_enclosures(work, place), draft=_draft(work),
         lang=_lang(work),
         extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
-        page_about=page.about if page else None, rendered=render,
     )
     return post, work.warnings
+
+
+def page_about(raw: RawPost, ctx: Context) -> str | None:
+    """The About text after the signature of a page saved as text (docs/reference.md
+    §2.3), which describes a blog that has no description; None for other files."""
+    if not of_post(raw.path).text_page or raw.front:
+        return None
+    return read_text_page(raw.body, ctx.blog.chrome).about
 
 
 def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Problem]]:
@@ -127,8 +134,8 @@ def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Proble
     body, _, _ = _title_and_body(raw, ctx)
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place)
-    return replace(post, content_html=content, summary=post.summary or _summary(None, content),
-                   rendered=True), work.warnings
+    return replace(post, content_html=content,
+                   summary=post.summary or _summary(None, content)), work.warnings
 
 
 def _body(work: _Work, body: str, place: Place) -> str:

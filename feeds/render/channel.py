@@ -117,6 +117,8 @@ def archive_channel(blog: Blog, posts: Sequence[Post], kept: int, number: int
 
 def entry_html(post: Post) -> str:
     """A post's full content for feeds: lead picture with caption, then the body."""
+    if post.content_html is None:  # a bug of ours: every post shown is rendered first
+        raise ValueError(f"{post.path}: the body is not rendered")
     if post.image is None:
         return post.content_html
     src, caption = html.escape(post.image.url), html.escape(post.image.caption)

@@ -135,7 +135,7 @@ class Site:
     def _post(self, slug: str, path: str) -> Document:
         if slug not in self.snapshot.by_slug:
             raise NotFound(path)
-        post = self.snapshot.full(self.snapshot.by_slug[slug])
+        post = self.snapshot.with_body(self.snapshot.by_slug[slug])
         return Document.of(pages.post_page(self.snapshot, post), CONTENT_TYPES["html"],
                            post.updated, "page")
 
@@ -211,7 +211,7 @@ class Site:
         return pages.home_page(snapshot, self._full(snapshot.posts[:pages.HOME_LIMIT]))
 
     def _full(self, posts: tuple[Post, ...]) -> tuple[Post, ...]:
-        return tuple(self.snapshot.full(post) for post in posts)
+        return tuple(self.snapshot.with_body(post) for post in posts)
 
     def _hydrated(self, channel: Channel) -> Channel:
         """The channel with its posts' bodies rendered (an index holds none)."""
@@ -228,13 +228,15 @@ class Site:
         base = f"{CODE_DIGEST}:{self.snapshot.context}"
         if route is not None and route.kind == "post":
             post = self.snapshot.by_slug.get(route.key)
-            return f"{base}:{post.digest}" if post is not None and post.digest else None
+            digest = self.snapshot.digest_of(post) if post is not None else None
+            return f"{base}:{digest}" if digest else None
         if route is not None and route.kind == "archive":
             channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
                                       route.number)
-            if channel is None or not all(p.digest for p in channel.posts):
+            found = [self.snapshot.digest_of(p) for p in channel.posts] if channel else []
+            if channel is None or not all(found):
                 return None
-            digests = "".join(p.digest for p in channel.posts)
+            digests = "".join(d for d in found if d)
             return f"{base}:{routes.FEED_FILES[route.format]}:{channel.paging}:" + \
                 hashlib.sha256(digests.encode()).hexdigest()[:20]
         return None

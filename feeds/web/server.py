@@ -71,7 +71,7 @@ def run(options: Options, host: str, port: int, workers: int, server: str = "gra
     if multiprocessing.get_start_method() == "fork":  # every worker starts from this load
         library.generation = 0
     else:  # spawned workers read it instead
-        library.generation = shared.publish(library.state())
+        library.generation = shared.append(library.whole_record())
     _PRELOADED = library
     try:
         if server == "gunicorn":
