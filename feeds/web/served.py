@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from feeds import routes
 from feeds.library import Library, Snapshot
 from feeds.library.live import Live
 from feeds.render.once import Once
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # for the type only: importing faults would load flask
 # RSS and Atom for a browser: a type it renders (applying feed.xsl) instead of saving.
 BROWSER_XML = "application/xml; charset=utf-8"
 # What `feeds serve` renders before forking its workers: every worker starts with them.
-AHEAD = ("rss.xml", "atom.xml", "feed.json", "")
+AHEAD = (*(routes.feed("", kind) for kind in routes.FEED_FILES), "")
 
 
 class Served:
