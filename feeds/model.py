@@ -70,32 +70,36 @@ class Post:
 
 @dataclass(frozen=True)
 class Blog:
-    """The channel: settings from `_blog.md` and the command line."""
+    """The channel: settings from `_blog.md` and the command line.
+
+    No field has a default: the settings' defaults are written once, in the settings
+    table (`feeds.settings`), and `feeds.normalize.blog` makes every Blog from it.
+    """
 
     title: str
     base_url: str
     description: str
     about_html: str
-    language: str = "en"
-    timezone: str = "UTC"
-    date_order: str = "MDY"
-    default_authors: tuple[Author, ...] = ()
-    registry: tuple[tuple[Author, tuple[str, ...]], ...] = ()
-    id_authority: str = "localhost"
-    image: str | None = None
-    icon: str | None = None
-    copyright: str | None = None
-    feed_limit: int = 20
-    feed_max_bytes: int = 1_000_000
-    archive_size: int = 50
-    cache_seconds: int = 300
-    hubs: tuple[str, ...] = ()
-    chrome: tuple[str, ...] = ()
-    max_post_bytes: int = 4 * 1024 * 1024
-    max_front_matter_bytes: int = 64 * 1024
-    max_tags: int = 100  # tags kept per post (the rest are dropped, with a warning)
+    language: str
+    timezone: str
+    date_order: str
+    default_authors: tuple[Author, ...]
+    registry: tuple[tuple[Author, tuple[str, ...]], ...]
+    id_authority: str
+    image: str | None
+    icon: str | None
+    copyright: str | None
+    feed_limit: int
+    feed_max_bytes: int
+    archive_size: int
+    cache_seconds: int
+    hubs: tuple[str, ...]
+    chrome: tuple[str, ...]
+    max_post_bytes: int
+    max_front_matter_bytes: int
+    max_tags: int  # tags kept per post (the rest are dropped, with a warning)
     # False when neither `description` nor an About text was given (docs/reference.md §2.3).
-    described: bool = True
+    described: bool
 
     def url(self, path: str = "") -> str:
         """The absolute URL of an address of this blog (no leading slash)."""

@@ -2,7 +2,9 @@
 environment, `_blog.md` and defaults, in that order of precedence.
 
 Every value is checked here, before the blog is loaded; a bad one stops
-start-up with a ConfigError naming the setting.
+start-up with a ConfigError naming the setting. The table is the one place a
+default is written: `DEFAULTS` hands them, typed, to the stages that need one
+before any settings are read (the size limits of `feeds.sources`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError, quote
 
+BLOG_FILE = "_blog.md"  # the settings file at the top of the posts folder (and its About text)
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _AUTHORITY = re.compile(r"^(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+$|^[^@\s]+@[A-Za-z0-9.-]+$")
 
@@ -142,14 +145,48 @@ BY_NAME = {s.name: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
+class Values:
+    """One checked value per setting, typed: the fields are the table's names, in its
+    order (the defaults are the table's, never written here)."""
+
+    title: str | None
+    link: str | None
+    description: str | None
+    language: str
+    timezone: str
+    date_order: str
+    author: object  # a name, an id, a mapping or a list of them: parsed with the registry
+    authors: Mapping[str, Any]
+    id_authority: str | None
+    image: str | None
+    icon: str | None
+    copyright: str | None
+    feed_limit: int
+    feed_max_bytes: int
+    archive_size: int
+    cache_seconds: int
+    hub: tuple[str, ...]
+    chrome: tuple[str, ...]
+    max_post_bytes: int
+    max_front_matter_bytes: int
+    max_tags: int
+
+
+def _typed(values: Mapping[str, Any]) -> Values:
+    # Each value is its field's type: the row's checker made it, or it is the row's default.
+    return Values(**values)
+
+
+# A row without a field, or a field without a row, fails here, at import.
+DEFAULTS = _typed({s.name: s.default for s in SETTINGS})
+
+
+@dataclass(frozen=True)
 class Settings:
     """Checked setting values, and where each came from (for messages)."""
 
-    values: Mapping[str, object]
+    values: Values
     origins: Mapping[str, str]
-
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name]
 
 
 def resolve(
@@ -165,7 +202,7 @@ def resolve(
         raw, origin = _pick(setting.name, front_matter, environ, overrides, lines or {})
         values[setting.name] = setting.default if raw is None else _check(setting, raw, origin)
         origins[setting.name] = origin
-    return Settings(values, origins)
+    return Settings(_typed(values), origins)
 
 
 def _pick(
@@ -182,7 +219,7 @@ def _pick(
         return environ[env_name], env_name
     if name in front_matter:
         line = lines.get(name)
-        return front_matter[name], f"_blog.md:{line}" if line else "_blog.md"
+        return front_matter[name], f"{BLOG_FILE}:{line}" if line else BLOG_FILE
     return None, "default"
 
 

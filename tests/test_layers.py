@@ -17,7 +17,7 @@ ALLOWED = {
     "feeds.routes": set(),
     "feeds.settings": {"feeds.errors"},
     # The stages, in pipeline order; each may use its own folder and the ones before.
-    "feeds.sources": {"feeds.errors", "feeds.formats", "feeds.sources"},
+    "feeds.sources": {"feeds.errors", "feeds.formats", "feeds.settings", "feeds.sources"},
     "feeds.normalize": {"feeds.errors", "feeds.model", "feeds.settings", "feeds.formats",
                         "feeds.routes", "feeds.normalize", "feeds.sources.frontmatter"},
     "feeds.library": {"feeds.__version__", "feeds.errors", "feeds.model", "feeds.settings",

@@ -8,13 +8,14 @@ import pytest
 
 from feeds.errors import PostError
 from feeds.model import Author, Blog
+from feeds.normalize.blog import default_blog
 from feeds.normalize.post import Context, normalize_post
 from feeds.sources.files import split
 
 ANN = Author("ann", "Ann Example", "ann@example.org")
-BLOG = Blog(title="Test Blog", base_url="https://blog.example.org/", description="d",
-            about_html="", timezone="Europe/Oslo", default_authors=(ANN,),
-            registry=((ANN, ()),), id_authority="blog.example.org")
+BLOG = default_blog("https://blog.example.org/", title="Test Blog", description="d",
+                    timezone="Europe/Oslo", default_authors=(ANN,), registry=((ANN, ()),),
+                    id_authority="blog.example.org")
 CTX = Context.of(BLOG, frozenset({"images/a.png", "audio/x.mp3"}),
                  {"audio/x.mp3": 1234}.get)
 MTIME = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.errors import FeedsError
-from feeds.model import Author, Blog, Post
+from feeds.model import Author, Post
+from feeds.normalize.blog import default_blog
 from feeds.normalize.post import Context, normalize_post
 from feeds.normalize.text import clean_line
 from feeds.render.channel import blog_channel
@@ -39,8 +40,8 @@ EXAMPLES = int(os.environ.get("FEEDS_HYPOTHESIS_EXAMPLES", "150"))
 SCHEMA = json.loads((Path(__file__).parent / "data/jsonfeed-1.1.schema.json").read_text())
 STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 ANN = Author("ann", "Ann Example", "ann@example.org")
-BLOG = Blog(title="T", base_url="https://blog.example.org/", description="d", about_html="",
-            default_authors=(ANN,), registry=((ANN, ()),), id_authority="blog.example.org")
+BLOG = default_blog("https://blog.example.org/", title="T", description="d",
+                    default_authors=(ANN,), registry=((ANN, ()),), id_authority="blog.example.org")
 CTX = Context.of(BLOG, frozenset({"images/a.png"}), lambda _: 10)
 MTIME = datetime(2023, 6, 1, tzinfo=UTC)
 GOOD = normalize_post(split("---\ntitle: Good\ndate: 2024-01-01\n---\nFine.\n", "good.md",

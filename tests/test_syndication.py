@@ -12,7 +12,8 @@ import feedparser
 import jsonschema
 from lxml import etree
 
-from feeds.model import Author, Blog, Enclosure, Image, Post
+from feeds.model import Author, Enclosure, Image, Post
+from feeds.normalize.blog import default_blog
 from feeds.render.channel import blog_channel
 from feeds.render.jsonfeed import render_json
 from feeds.render.syndication import render_atom, render_rss
@@ -21,8 +22,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 SCHEMA = json.loads((Path(__file__).parent / "data/jsonfeed-1.1.schema.json").read_text())
 ANN = Author("ann", "Ann Example", "ann@example.org")
 BO = Author("bo", "Bo Example", None, "https://bo.example.org/")
-BLOG = Blog(title="Test Blog", base_url="https://blog.example.org/", description="About it.",
-            about_html="<p>About it.</p>", default_authors=(ANN,))
+BLOG = default_blog("https://blog.example.org/", title="Test Blog", description="About it.",
+                    about_html="<p>About it.</p>", default_authors=(ANN,))
 
 
 def make_post(slug: str, day: int, **changes: object) -> Post:

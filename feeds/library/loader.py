@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
+from typing import Literal
 
 from feeds import __version__
 from feeds.errors import ConfigError, PostError, Problem, Severity
@@ -44,10 +45,12 @@ from feeds.library.reading import (
 from feeds.model import Blog
 from feeds.normalize.blog import BlogSource, make_blog
 from feeds.normalize.post import Context
-from feeds.settings import Settings, resolve, unknown_settings, url
+from feeds.settings import BLOG_FILE, resolve, unknown_settings, url
 from feeds.sources import files as sources
 
 Clock = Callable[[], datetime]
+# What a load found changed in the context: nothing, only the assets, or the blog.
+ContextChange = Literal["", "assets", "all"]
 _INHERITED: list[object] = []  # connections a forked process got from its parent
 
 
@@ -121,7 +124,7 @@ class Loader:
         if not root.is_dir():
             raise PostError(str(root), None, "posts folder does not exist")
         listing = sources.list_files(root)
-        change = self._context(listing)
+        change = self._blog_change(listing)
         rebuilt = change == "all"
         listing_changed = listing.problems != self._listing_problems
         self._linked = bool(listing.links)
@@ -238,25 +241,26 @@ class Loader:
                       (*self._listing_problems, *blog_problems, *catalog.problems()),
                       self._assets, loaded_at, catalog.drafts())
 
-    def _context(self, listing: sources.Listing) -> str:
+    def _blog_change(self, listing: sources.Listing) -> ContextChange:
         """Read the blog when it or the assets changed. "" if neither did; "assets" if
         only the assets did, for posts whose bodies wait (then only the posts that
         name files in their fields depend on them: `uses_assets`); "all" if every post
         must be read again."""
         # Assets by size and time too: an enclosure's length is read from its file.
-        key: ContextKey = (sources.stat_key(self.options.posts, sources.BLOG_FILE),
+        key: ContextKey = (sources.stat_key(self.options.posts, BLOG_FILE),
                            tuple(listing.asset_keys.items()))
         if self._blog is not None and key == self._context_key:
             return ""
         blog = load_blog(self.options, listing.assets)
-        change = self._change(key, (blog[0], tuple(blog[1])))
+        change = self._what_changed(key, (blog[0], tuple(blog[1])))
         if change == "all":
             self._previous, self.catalog = self.catalog.files, Catalog()  # all read again
         self._blog, self._assets, self._ctx = (blog[0], tuple(blog[1])), listing.assets, None
         self._context_key = key
         return change
 
-    def _change(self, key: ContextKey, blog: tuple[Blog, tuple[Problem, ...]]) -> str:
+    def _what_changed(self, key: ContextKey,
+                      blog: tuple[Blog, tuple[Problem, ...]]) -> ContextChange:
         if key == self._context_key:
             return ""
         held = self._context_key
@@ -352,14 +356,14 @@ def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Prob
     """The Blog from `_blog.md`, the environment and the command line."""
     raw = sources.read_blog(options.posts)
     meta = raw.meta if raw else {}
-    settings: Settings = resolve(meta, options.environ, {}, raw.meta_lines if raw else None)
-    base_url = _base_url(options.base_url) or settings["link"] or options.fallback_url
+    settings = resolve(meta, options.environ, {}, raw.meta_lines if raw else None)
+    base_url = _base_url(options.base_url) or settings.values.link or options.fallback_url
     name = options.posts.resolve().name
     blog, problems = make_blog(BlogSource(settings, raw.body if raw else "", name, base_url,
                                           assets))
     for key in unknown_settings(meta):
         line = raw.line_of(key) if raw else None
-        problems.append(Problem(sources.BLOG_FILE, line, Severity.WARNING,
+        problems.append(Problem(BLOG_FILE, line, Severity.WARNING,
                                 f"unknown setting `{key}`"))
     return blog, problems
 

@@ -61,7 +61,7 @@ class UpdateRecord:
     changes: Changes
     listing_problems: tuple[Problem, ...]
     loaded_at: datetime
-    # The new assets and context key, when only the assets changed (see `Loader._context`).
+    # The new assets and context key, when only the assets changed (see `Loader._blog_change`).
     context: tuple[ContextKey, frozenset[str]] | None = None
 
 

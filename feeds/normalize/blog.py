@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,9 +12,10 @@ from feeds.model import Author, Blog
 from feeds.normalize.authors import Registry, make_author, parse_authors
 from feeds.normalize.body import Place, file_url, first_paragraph_text, render_body
 from feeds.normalize.text import clean_line, slugify, summarise
-from feeds.settings import Settings
+from feeds.settings import BLOG_FILE, Settings, Values, resolve
 
-BLOG_FILE = "_blog.md"
+# Post ids' authority when neither `id_authority` nor `link` gives one.
+_NO_AUTHORITY = "localhost"
 
 
 @dataclass(frozen=True)
@@ -30,39 +31,47 @@ class BlogSource:
 
 def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
     """The channel record, with warnings about what had to be assumed."""
-    s = source.settings
+    s = source.settings.values
     place = Place("", source.base_url + "about", source.base_url + "files/", source.assets)
     about_html = render_body(source.about, "markdown", place)
-    registry = make_registry(s["authors"])
-    title = clean_line(s["title"] or source.folder_name) or "Blog"
+    registry = make_registry(s.authors)
+    title = clean_line(s.title or source.folder_name) or "Blog"
     warnings: list[Problem] = []
-    description = clean_line(s["description"] or "") or summarise(first_paragraph_text(about_html))
+    description = clean_line(s.description or "") or summarise(first_paragraph_text(about_html))
     blog = Blog(
         title=title,
         base_url=source.base_url,
         description=description or title,
         about_html=about_html,
-        language=s["language"],
-        timezone=s["timezone"],
-        date_order=s["date_order"],
+        language=s.language,
+        timezone=s.timezone,
+        date_order=s.date_order,
         default_authors=_default_authors(s, registry, warnings),
-        registry=tuple((a, _aliases(s["authors"], a.id)) for a in registry.authors),
+        registry=tuple((a, _aliases(s.authors, a.id)) for a in registry.authors),
         id_authority=_authority(s, warnings),
-        image=_asset_url(s["image"], place, "image"),
-        icon=_asset_url(s["icon"], place, "icon"),
-        copyright=clean_line(s["copyright"] or "") or None,
-        feed_limit=s["feed_limit"],
-        feed_max_bytes=s["feed_max_bytes"],
-        archive_size=s["archive_size"],
-        cache_seconds=s["cache_seconds"],
-        hubs=tuple(s["hub"]),
-        chrome=tuple(s["chrome"]),
-        max_post_bytes=s["max_post_bytes"],
-        max_front_matter_bytes=s["max_front_matter_bytes"],
-        max_tags=s["max_tags"],
+        image=_asset_url(s.image, place, "image"),
+        icon=_asset_url(s.icon, place, "icon"),
+        copyright=clean_line(s.copyright or "") or None,
+        feed_limit=s.feed_limit,
+        feed_max_bytes=s.feed_max_bytes,
+        archive_size=s.archive_size,
+        cache_seconds=s.cache_seconds,
+        hubs=s.hub,
+        chrome=s.chrome,
+        max_post_bytes=s.max_post_bytes,
+        max_front_matter_bytes=s.max_front_matter_bytes,
+        max_tags=s.max_tags,
         described=bool(description),
     )
     return blog, warnings
+
+
+def default_blog(base_url: str, **fields: Any) -> Blog:
+    """The Blog of a folder with no `_blog.md` and no About text, every setting at its
+    default, then `fields` changed: for tests and tools that need one without a folder
+    (so that no default is written twice)."""
+    source = BlogSource(resolve({}, {}, {}), "", "Blog", base_url, frozenset())
+    return replace(make_blog(source)[0], **fields)
 
 
 def registry_of(blog: Blog) -> Registry:
@@ -102,27 +111,27 @@ def _aliases(entries: Mapping[str, Any], key: str) -> tuple[str, ...]:
 
 
 def _default_authors(
-    s: Settings, registry: Registry, warnings: list[Problem]
+    s: Values, registry: Registry, warnings: list[Problem]
 ) -> tuple[Author, ...]:
-    if s["author"] is None:
+    if s.author is None:
         warnings.append(Problem(BLOG_FILE, None, Severity.WARNING,
                                 "no default `author`: posts without one are credited to the blog"))
         return ()
     try:
-        return parse_authors(s["author"], registry)
+        return parse_authors(s.author, registry)
     except FieldError as exc:
         raise ConfigError("author", str(exc)) from exc
 
 
-def _authority(s: Settings, warnings: list[Problem]) -> str:
-    if s["id_authority"]:
-        return str(s["id_authority"])
-    if s["link"]:
-        return urlsplit(s["link"]).hostname or "localhost"
+def _authority(s: Values, warnings: list[Problem]) -> str:
+    if s.id_authority:
+        return s.id_authority
+    if s.link:
+        return urlsplit(s.link).hostname or _NO_AUTHORITY
     warnings.append(Problem(BLOG_FILE, None, Severity.WARNING,
-                            "no `link` or `id_authority`: post ids use 'localhost' and will "
+                            f"no `link` or `id_authority`: post ids use '{_NO_AUTHORITY}' and will "
                             "change when you set one"))
-    return "localhost"
+    return _NO_AUTHORITY
 
 
 def _asset_url(value: str | None, place: Place, name: str) -> str | None:

@@ -14,6 +14,7 @@ from dateutil import parser as dateutil_parser
 from dateutil import tz as dateutil_tz
 
 from feeds.errors import FieldError, quote
+from feeds.settings import DEFAULTS
 
 MAX_DATE_LENGTH = 80
 # Known abbreviations only: any other is an error, never a silent guess.
@@ -35,8 +36,8 @@ _IANA_TAIL = re.compile(r"^(?P<rest>.*\S)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\
 class DateContext:
     """What a date without a zone needs: the blog's zone and day/month order."""
 
-    timezone: str = "UTC"
-    date_order: str = "MDY"
+    timezone: str = DEFAULTS.timezone
+    date_order: str = DEFAULTS.date_order
 
     @property
     def zone(self) -> tzinfo:

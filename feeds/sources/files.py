@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from feeds import formats
 from feeds.errors import PostError, Problem, Severity
+from feeds.settings import BLOG_FILE
 from feeds.sources import folder
 from feeds.sources.frontmatter import (
     Limits,
@@ -25,7 +26,6 @@ from feeds.sources.frontmatter import (
     split,
 )
 
-BLOG_FILE = "_blog.md"
 StatKey = tuple[int, int, int]
 
 

@@ -18,20 +18,19 @@ import yaml
 
 from feeds import formats
 from feeds.errors import PostError
+from feeds.settings import DEFAULTS
 
-BLOG_FILE = "_blog.md"
-
-MAX_FILE_BYTES = 4 * 1024 * 1024
-MAX_FRONT_MATTER_BYTES = 64 * 1024
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)[ \t]*$")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How much a post may weigh (settings `max_post_bytes`, `max_front_matter_bytes`)."""
+    """How much a post may weigh (settings `max_post_bytes`, `max_front_matter_bytes`;
+    their defaults until the blog's settings are read, as for `_blog.md` itself)."""
 
-    file_bytes: int = MAX_FILE_BYTES
-    front_matter_bytes: int = MAX_FRONT_MATTER_BYTES
+    file_bytes: int = DEFAULTS.max_post_bytes
+    front_matter_bytes: int = DEFAULTS.max_front_matter_bytes
+
 # Front matter as a tree, aliases expanded: more nodes than this is an alias bomb.
 MAX_YAML_NODES = 10_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -1,14 +1,18 @@
-"""The settings table: every setting checked and documented."""
+"""The settings table: every setting checked and documented, its default written once."""
 
 from __future__ import annotations
 
 import itertools
+import re
+from dataclasses import MISSING, fields
 
 import pytest
 from conftest import ROOT
 
 from feeds.errors import ConfigError
-from feeds.settings import SETTINGS, resolve
+from feeds.model import Blog
+from feeds.settings import BLOG_FILE, DEFAULTS, SETTINGS, Values, resolve
+from feeds.sources.frontmatter import Limits
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
@@ -44,22 +48,23 @@ def as_documented(value: object) -> str | None:
 def test_defaults_when_nothing_is_given_are_the_readmes() -> None:
     settings, documented = resolve({}, {}, {}), readme_defaults()
     assert set(documented) == {s.name for s in SETTINGS}
-    shown = {s.name: as_documented(settings[s.name]) for s in SETTINGS}
+    shown = {s.name: as_documented(getattr(settings.values, s.name)) for s in SETTINGS}
     assert {n: documented[n] for n, v in shown.items() if v is not None} == \
         {n: v for n, v in shown.items() if v is not None} | {"hub": "none"}
-    assert (settings["feed_limit"], settings["language"], settings["hub"]) == (20, "en", ())
+    values = settings.values
+    assert (values.feed_limit, values.language, values.hub) == (20, "en", ())
     assert [n for n, v in shown.items() if v is None] == [  # described, not a value
         "title", "link", "description", "author", "id_authority", "image", "icon",
         "copyright"]
-    assert all(settings[n] is None for n, v in shown.items() if v is None)
+    assert all(getattr(values, n) is None for n, v in shown.items() if v is None)
 
 
 def test_lists_from_text_and_urls_get_a_slash() -> None:
     settings = resolve({"chrome": "Menu, Share", "link": "https://b.example"},
                        {"FEEDS_HUB": "https://hub.example/a,https://hub.example/b"}, {})
-    assert settings["chrome"] == ("Menu", "Share")
-    assert settings["link"] == "https://b.example/"
-    assert settings["hub"] == ("https://hub.example/a", "https://hub.example/b")
+    assert settings.values.chrome == ("Menu", "Share")
+    assert settings.values.link == "https://b.example/"
+    assert settings.values.hub == ("https://hub.example/a", "https://hub.example/b")
     assert settings.origins["hub"] == "FEEDS_HUB"
 
 
@@ -68,3 +73,21 @@ def test_lists_from_text_and_urls_get_a_slash() -> None:
 def test_bad_values_name_the_setting_and_origin(name: str, value: object) -> None:
     with pytest.raises(ConfigError, match=f"setting '{name}'.*from _blog.md:4"):
         resolve({name: value}, {}, {}, {name: 4})
+
+
+def test_the_typed_values_are_the_table_in_its_order() -> None:
+    assert [f.name for f in fields(Values)] == [s.name for s in SETTINGS]
+    assert resolve({}, {}, {}).values == DEFAULTS
+
+
+def test_the_stages_take_their_defaults_from_the_table() -> None:
+    assert (Limits().file_bytes, Limits().front_matter_bytes) == \
+        (DEFAULTS.max_post_bytes, DEFAULTS.max_front_matter_bytes)
+    assert all(f.default is MISSING and f.default_factory is MISSING for f in fields(Blog))
+
+
+def test_each_default_and_the_blog_file_are_written_once() -> None:
+    """No module but the table spells a default size or the settings file's name."""
+    code = "\n".join(p.read_text() for p in sorted((ROOT / "feeds").rglob("*.py")))
+    for spelled in ("4 * 1024 * 1024", "64 * 1024", "1_000_000", f'"{BLOG_FILE}"'):
+        assert len(re.findall(re.escape(spelled), code)) == 1, spelled
