@@ -155,6 +155,8 @@ class Server:
             return error.code, error.headers, error.read()
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 10 s; then whatever is left of its process group
+        (a worker orphaned by a test that killed the server) goes too."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -162,6 +164,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # the group this test started
 
 
 def start_server(posts: Path, tmp: Path, base_url: str | None = None, workers: int = 2,
@@ -178,7 +182,8 @@ def start_server(posts: Path, tmp: Path, base_url: str | None = None, workers: i
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
     env["FEEDS_CACHE"] = str(tmp / "cache")  # not the user's cache folder
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)  # its own group: see stop()
     started = Server(process, f"http://127.0.0.1:{port}/", log)
     try:
         wait_until(lambda: _healthy(started), 20, "feeds serve answering /healthz")
