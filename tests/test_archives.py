@@ -101,7 +101,7 @@ def test_tag_and_author_feeds_list_their_own_posts_newest_first(site: Site) -> N
     assert [i["title"] for i in bo["items"]] == [f"Post {i}" for i in (21, 18, 15, 12, 9, 6, 3)]
     assert bo["feed_url"] == "https://many.example.org/authors/bo/feed.json"
     rss = feedparser.parse(site.document("authors/ann/rss.xml").body)
-    assert rss.bozo == 0 and rss.entries[0].author == "ann@many.example.org (Ann Example)"
+    assert rss.bozo == 0 and rss.entries[0].author == "Ann Example"  # dc:creator, no address
 
 
 def test_feed_max_bytes_drops_the_oldest_entries_to_fit(tmp_path: Path) -> None:
@@ -148,6 +148,5 @@ def test_lead_picture_as_media_rss(tmp_path: Path) -> None:
     site = Site(Library(Options(root), FakeClock(datetime(2025, 1, 1, tzinfo=UTC))).snapshot())
     for kind in ("rss.xml", "atom.xml"):
         entry = feedparser.parse(site.document(kind).body).entries[0]
-        assert entry.media_content[0]["url"] == "https://blog.example.org/files/images/p.png"
-        assert entry.media_content[0]["medium"] == "image"
-        assert entry.media_thumbnail[0]["url"].endswith("/files/images/p.png")
+        assert "media_content" not in entry  # podcastparser would take it for an episode
+        assert entry.media_thumbnail == [{"url": "https://blog.example.org/files/images/p.png"}]

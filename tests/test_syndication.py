@@ -3,6 +3,7 @@ has a test here that fails without it. JSON Feed is checked against its schema."
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import feedparser
 import jsonschema
+import podcastparser
 from lxml import etree
 
 from feeds.model import Author, Enclosure, Image, Post
@@ -105,17 +107,47 @@ def test_atom_entry_links_keep_rel_type_and_length() -> None:  # trap 5: upstrea
         "url": "https://blog.example.org/files/a.mp3", "length": "1234", "type": "audio/mpeg"}
 
 
-def test_rss_authors_one_with_email_or_dc_creator_each() -> None:
+def test_rss_authors_are_one_joined_dc_creator() -> None:  # trap 8
     posts = (make_post("one", 3), make_post("two", 2, authors=(ANN, BO)),
              make_post("noemail", 1, authors=(BO,)))
-    items = rss_items(render_rss(blog_channel(BLOG, posts)))
+    data = render_rss(blog_channel(BLOG, posts))
+    items = rss_items(data)
     dc = "{http://purl.org/dc/elements/1.1/}creator"
-    assert [i.findtext("author") for i in items] == ["ann@example.org (Ann Example)", None, None]
+    assert [i.find("author") for i in items] == [None, None, None]
     assert [[c.text for c in i.findall(dc)] for i in items] == \
-        [[], ["Ann Example", "Bo Example"], ["Bo Example"]]
-    entry = etree.fromstring(render_atom(blog_channel(BLOG, posts))).findall(f"{ATOM}entry")[1]
-    assert [a.findtext(f"{ATOM}name") for a in entry.findall(f"{ATOM}author")] == \
-        ["Ann Example", "Bo Example"]
+        [["Ann Example"], ["Ann Example, Bo Example"], ["Bo Example"]]
+    assert b"ann@example.org" not in data  # the address stays in Atom and JSON Feed
+    parsed = feedparser.parse(data)
+    assert [e.author for e in parsed.entries] == \
+        ["Ann Example", "Ann Example, Bo Example", "Bo Example"]
+    assert all("email" not in e.author_detail for e in parsed.entries)
+
+
+def test_atom_keeps_one_author_per_person() -> None:
+    posts = (make_post("two", 2, authors=(ANN, BO)),)
+    entry = etree.fromstring(render_atom(blog_channel(BLOG, posts))).find(f"{ATOM}entry")
+    assert entry is not None
+    assert [(a.findtext(f"{ATOM}name"), a.findtext(f"{ATOM}email"))
+            for a in entry.findall(f"{ATOM}author")] == \
+        [("Ann Example", "ann@example.org"), ("Bo Example", None)]
+
+
+def test_lead_image_is_a_thumbnail_only_never_an_episode() -> None:
+    image = Image("https://blog.example.org/files/p.png", "The pier", "image/png")
+    post = make_post("pic", 1, image=image, enclosures=(
+        Enclosure("https://blog.example.org/files/a.mp3", "audio/mpeg", 1234),))
+    channel = blog_channel(BLOG, (post,))
+    for data in (render_rss(channel), render_atom(channel)):
+        assert b"media:content" not in data and b"media:description" not in data
+        entry = feedparser.parse(data).entries[0]
+        assert entry.media_thumbnail == [{"url": image.url}]
+        assert entry.summary == "About pic."  # no caption in the place of the summary
+        assert [e.href for e in entry.enclosures] == ["https://blog.example.org/files/a.mp3"]
+    episode = podcastparser.parse(BLOG.url("rss.xml"), io.BytesIO(render_rss(channel)))
+    [only] = episode["episodes"]
+    assert [e["url"] for e in only["enclosures"]] == ["https://blog.example.org/files/a.mp3"]
+    assert only["episode_art_url"] == image.url
+    assert only["description"] == "About pic."
 
 
 def test_lead_image_and_language_in_every_format() -> None:
@@ -146,6 +178,10 @@ def test_json_feed_is_valid_and_complete() -> None:
     item = document["items"][-1]
     assert item["authors"] == [{"name": "Ann Example", "url": "mailto:ann@example.org"},
                                {"name": "Bo Example", "url": "https://bo.example.org/"}]
+    # JSON Feed 1.0's deprecated `author`, for readers such as atoma that know no other
+    assert item["author"] == item["authors"][0]
+    assert document["author"] == document["authors"][0] == {
+        "name": "Ann Example", "url": "mailto:ann@example.org"}
     assert item["external_url"] == "https://elsewhere.example/p"
     assert item["attachments"] == [{"url": "https://blog.example.org/files/a.mp3",
                                     "mime_type": "audio/mpeg", "size_in_bytes": 1234}]

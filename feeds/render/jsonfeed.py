@@ -27,7 +27,7 @@ def render_json(channel: Channel) -> bytes:
     if blog.icon:
         document["favicon"] = blog.icon
     if blog.default_authors:
-        document["authors"] = [person(a) for a in blog.default_authors]
+        document.update(_authors(blog.default_authors))
     if channel.paging.prev is not None:  # JSON Feed's paging: the next (older) items
         document["next_url"] = channel.archive_url(channel.paging.prev, "json")
     if blog.hubs:
@@ -47,8 +47,8 @@ def _item(post: Post) -> dict[str, object]:
         "summary": post.summary,
         "date_published": rfc3339(post.date),
         "date_modified": rfc3339(post.updated),
-        "authors": [person(a) for a in post.authors],
     })
+    item.update(_authors(post.authors))
     if post.tags:
         item["tags"] = list(post.tags)
     if post.lang:
@@ -63,6 +63,13 @@ def _item(post: Post) -> dict[str, object]:
             for e in post.enclosures
         ]
     return item
+
+
+def _authors(authors: tuple[Author, ...]) -> dict[str, object]:
+    """1.1's `authors`, plus 1.0's deprecated `author` = the first, which the spec
+    allows for compatibility: atoma, for one, reads only `author`."""
+    people = [person(a) for a in authors]
+    return {"authors": people, "author": people[0]} if people else {"authors": people}
 
 
 def person(author: Author) -> dict[str, str]:

@@ -17,6 +17,9 @@ worked around here and tested in tests/test_syndication.py:
    lead picture as Media RSS.
 7. Not feedgen's, but met here: the W3C validator warns when two Atom entries
    have the same `updated` text; a repeat is written in an equivalent form.
+8. feedgen's `dc_creator()` appends one element per call and `author()` writes
+   `addr (Name)`: we call `dc_creator()` once with every name joined, and never
+   `author()` in RSS (what readers make of each form: README "Compatibility").
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
 
 class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
     """Writes what feedgen gets wrong or lacks in entries: Atom links, xml:lang, and the
-    lead picture as Media RSS (`media:content` with its caption, `media:thumbnail`)."""
+    lead picture as `media:thumbnail`."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
@@ -97,16 +100,12 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
     def _media(self, parent: etree._Element) -> None:
-        if self.image is None:
-            return
-        attributes = {"url": self.image.url, "medium": "image"}
-        if self.image.type:
-            attributes["type"] = self.image.type
-        content = etree.SubElement(parent, f"{{{_MEDIA}}}content", attributes)
-        if self.image.caption:
-            description = etree.SubElement(content, f"{{{_MEDIA}}}description", type="plain")
-            description.text = self.image.caption
-        etree.SubElement(parent, f"{{{_MEDIA}}}thumbnail", url=self.image.url)
+        """The lead picture as a thumbnail only: podcastparser takes any `media:content`,
+        even `medium="image"`, for an episode's file, and uses a thumbnail as its art.
+        The caption stays in the HTML (`alt`, `figcaption`): an item-level
+        `media:description` would replace the summary in feedparser and podcastparser."""
+        if self.image is not None:
+            etree.SubElement(parent, f"{{{_MEDIA}}}thumbnail", url=self.image.url)
 
 
 def _distinct_updated(element: etree._Element | None, seen: set[str]) -> None:
@@ -191,16 +190,15 @@ def _rss_entry(fe: Any, post: Post) -> None:
 
 
 def _rss_authors(fe: Any, authors: tuple[Author, ...]) -> None:
-    """One author with an email: <author>. Otherwise dc:creator for each.
+    """Every name in one `dc:creator`, joined with ", "; no `<author>`.
 
-    RSS allows a single <author>, and the validator warns when an item has both
-    <author> and dc:creator, so several authors are all written as dc:creator.
+    `<author>` must read `addr (Name)`, which several readers show raw or reduce to the
+    address; of several `dc:creator`s, reader and newsboat keep only the last. One
+    joined `dc:creator` shows every name everywhere, and reader splits it on ", " into
+    the right list. The e-mail addresses stay in Atom and JSON Feed.
     """
-    if len(authors) == 1 and authors[0].email:
-        fe.author({"name": authors[0].name, "email": authors[0].email})
-        return
-    for author in authors:
-        fe.dc.dc_creator(author.name)
+    if authors:
+        fe.dc.dc_creator(", ".join(author.name for author in authors))
 
 
 def render_atom(channel: Channel) -> bytes:
