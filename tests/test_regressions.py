@@ -59,6 +59,21 @@ def test_an_asset_appearing_changes_the_version_and_the_bodies(tmp_path: Path, l
     assert "/files/pic.png" in after.with_body(after.posts[0]).content_html
 
 
+def test_a_snapshot_renders_its_bodies_with_its_own_assets_after_a_newer_load(
+        tmp_path: Path, leader) -> None:  # type: ignore[no-untyped-def]
+    """A WebSub check renders the version before a change after the change is served:
+    its bodies must be that version's, or old and new documents look the same."""
+    root = write_posts(tmp_path / "posts", {"a.md": post("A", "2024-01-01", "![p](pic.png)")})
+    live = leader(root, lazy=True).live
+    before = live.snapshot()  # no body asked for yet
+    (root / "pic.png").write_bytes(b"\x89PNG")
+    live.reload({"pic.png"})
+    after = live.snapshot()
+    assert "/files/pic.png" in after.with_body(after.posts[0]).content_html
+    old = before.with_body(before.posts[0]).content_html
+    assert "/files/pic.png" not in old and "posts/a/pic.png" in old
+
+
 def test_an_enclosure_length_follows_its_file(tmp_path: Path, clock: FakeClock, leader  # type: ignore[no-untyped-def]
                                               ) -> None:
     root = write_posts(tmp_path / "posts", {

@@ -124,11 +124,39 @@ def snapshot_of(loaded: Loaded, now: datetime,
     posts = loaded.posts
     due = bisect.bisect_left(posts, -now.timestamp(), key=_age)  # newest first
     shown = (posts.weight_before(len(posts)) - posts.weight_before(due)) % WEIGHT_MODULUS
-    context = hashlib.sha256(repr((loaded.blog, sorted(loaded.assets))).encode()).hexdigest()
+    context = context_of(loaded)
     digest = hashlib.sha256(repr((context, shown)).encode()).hexdigest()[:20]
     visible = posts.drop(due)
     return Snapshot(loaded.blog, visible, digest, loaded.loaded_at,
                     posts[due - 1].date if due else None, render_body, context[:16])
+
+
+def context_of(loaded: Loaded) -> str:
+    """A digest of what every body of `loaded` depends on besides its file."""
+    return hashlib.sha256(repr((loaded.blog, sorted(loaded.assets))).encode()).hexdigest()
+
+
+class Bodies:
+    """How one load renders its posts' bodies: with its own blog and assets, even when
+    a newer load is current by the time an older snapshot asks (a WebSub check renders
+    the version before a change)."""
+
+    def __init__(self, library: Library, loaded: Loaded) -> None:
+        self.library, self.loaded = library, loaded
+
+    @cached_property
+    def context(self) -> Context:
+        """What normalising a body needs of the blog, made once per load."""
+        loaded = self.loaded
+        return Context.of(loaded.blog, loaded.assets, AssetSizes(self.library.options.posts))
+
+    @cached_property
+    def key(self) -> str:
+        """The load's part of a kept body's key."""
+        return context_of(self.loaded)[:16]
+
+    def __call__(self, entry: Entry) -> Post:
+        return self.library.with_body(entry, self)
 
 
 class Library:
@@ -153,7 +181,7 @@ class Library:
             self.loader.adopt(record)
             self.loaded = self.loader.assemble(record.loaded_at)
             self.last_reload = ReloadStats(0, 0, 0.0)
-        self._snapshot = snapshot_of(self.loaded, clock(), self.with_body)
+        self._snapshot = snapshot_of(self.loaded, clock(), Bodies(self, self.loaded))
 
     def whole_record(self) -> WholeRecord:
         """This library's load, whole, for other processes."""
@@ -178,7 +206,7 @@ class Library:
 
     def candidate(self, loaded: Loaded) -> Snapshot:
         """What `loaded` would publish now (to compare versions before serving it)."""
-        return snapshot_of(loaded, self.clock(), self.with_body)
+        return snapshot_of(loaded, self.clock(), Bodies(self, loaded))
 
     def replace(self, loaded: Loaded, snapshot: Snapshot | None = None) -> None:
         """Serve `loaded` from now on (a worker following the leader's load);
@@ -192,25 +220,26 @@ class Library:
         current = self._snapshot
         if current.next_change is not None and self.clock() >= current.next_change:
             loaded = self.loaded
-            fresh = snapshot_of(loaded, self.clock(), self.with_body)
+            fresh = snapshot_of(loaded, self.clock(), Bodies(self, loaded))
             with self._swap:  # a newer load taken meanwhile (another thread) is newer still
                 if self.loaded is loaded:
                     self._snapshot = fresh
                 current = self._snapshot
         return current
 
-    def with_body(self, entry: Entry) -> Post:
-        """The entry's post with its body rendered: read on first need, then kept (a few
-        thousand posts at most) under the digest of what its file said and of the blog."""
+    def with_body(self, entry: Entry, bodies: Bodies) -> Post:
+        """The entry's post with its body rendered as `bodies`' load gives it: read on
+        first need, then kept (a few thousand posts at most) under the digest of what
+        its file said and of that load's blog and assets."""
         if entry.post.content_html is not None:
             return entry.post
-        key = (entry.digest, entry.source, self._snapshot.context)
+        key = (entry.digest, entry.source, bodies.key)
         with self._bodies_lock:
             found = self._bodies.get(key)
             if found is not None:
                 self._bodies.move_to_end(key)
                 return found
-        found, lasting = self._render(entry)
+        found, lasting = self._render(entry, bodies)
         if not lasting:
             return found
         with self._bodies_lock:
@@ -219,17 +248,16 @@ class Library:
                 self._bodies.popitem(last=False)
         return found
 
-    def _render(self, entry: Entry) -> tuple[Post, bool]:
+    def _render(self, entry: Entry, bodies: Bodies) -> tuple[Post, bool]:
         """The post with its body, and whether that is the body of its version (only then
         is it kept)."""
-        loaded, root, post = self.loaded, self.options.posts, entry.post
-        ctx = Context.of(loaded.blog, loaded.assets, AssetSizes(root))
-        raw = self._source(entry, loaded.blog)
+        post = entry.post
+        raw = self._source(entry, bodies.loaded.blog)
         if raw is None:  # changed since, and its text of then is not kept (no index)
             log.error("%s: body not rendered: the file changed and its text of this "
                       "version is not kept", post.path)
             return replace(post, content_html=""), False
-        rendered, warnings = with_body(raw, ctx, post)
+        rendered, warnings = with_body(raw, bodies.context, post)
         for warning in warnings:  # `feeds check` lists them; a server only logs them
             log.warning("%s", warning)
         return rendered, True

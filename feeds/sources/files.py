@@ -101,7 +101,7 @@ class _Walk:
         try:
             child = os.open(name, folder.DIR_FLAGS, dir_fd=parent)
         except (FileNotFoundError, NotADirectoryError):
-            raise
+            raise  # gone since it was listed: `_entry` drops it, it is no problem
         except OSError as exc:
             self._unreadable(prefix, exc)
             return
