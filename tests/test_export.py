@@ -195,10 +195,10 @@ def test_each_body_is_rendered_once_per_build_on_every_core(
     log = tmp_path / "rendered.log"
     real = Library._render
 
-    def logged(self: Library, entry):  # type: ignore[no-untyped-def]
+    def logged(self: Library, entry, bodies):  # type: ignore[no-untyped-def]
         with open(log, "a") as handle:  # appended to by every process of the pool
             handle.write(entry.post.path + "\n")
-        return real(self, entry)
+        return real(self, entry, bodies)
 
     monkeypatch.setattr(Library, "_render", logged)
     monkeypatch.setattr(exporter, "PARALLEL_FROM", 0)
