@@ -90,6 +90,8 @@ class Site:
         self.keep = keep
         self._documents: Once[Document] = Once()
         self._kept: int | None = None
+        # A topic's entry count within feed_max_bytes, found once for its page and feeds.
+        self._fitted: dict[tuple[str, str], int] = {}
 
     def document(self, path: str) -> Document:
         """The document at `path` (no leading slash); NotFound if there is none. No lock
@@ -161,7 +163,11 @@ class Site:
         else:
             return None
         count = min(len(posts), blog.feed_limit)
-        return self._fit(make, count) if fit else make(count)
+        if not fit:
+            return make(count)
+        if (kind, key) not in self._fitted:
+            self._fitted[kind, key] = len(self._fit(make, count).posts)
+        return make(self._fitted[kind, key])
 
     def _archive(self, number: int, kind: str, path: str) -> Document:
         channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(), number)
