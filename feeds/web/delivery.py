@@ -86,6 +86,7 @@ class Prepared:
         self._validators = {(coding, mark): self._made_validators(coding, mark)
                             for coding in self.codings for mark in marks}
         self.etags = {self._etag(coding, mark).strip('"') for coding, mark in self._validators}
+        self._matching = frozenset({*self.etags, "*"})  # what If-None-Match may name
 
     def _key(self, coding: str | None, browser: bool) -> tuple[str | None, str]:
         return (coding, "-x" if browser and self._browser else "")
@@ -141,13 +142,14 @@ class Prepared:
         """If-None-Match (weak comparison) wins; If-Modified-Since only without it."""
         tags = entity_tags(environ.get("HTTP_IF_NONE_MATCH", ""))
         if tags:  # a header with no entity tag in it is garbage: ignored
-            return bool(tags & (self.etags | {"*"}))
+            return bool(tags & self._matching)
         since = http_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
         if since is None or self.last_modified is None:
             return False
         return self.last_modified.replace(microsecond=0) <= since
 
 
+@lru_cache(maxsize=256)
 def http_date(value: str | None) -> datetime | None:
     """An HTTP date with its zone, or None for anything else: RFC 9110 §13.1.3 has an
     invalid If-Modified-Since ignored, and a year such as 99999 is invalid too."""
@@ -160,14 +162,16 @@ def http_date(value: str | None) -> datetime | None:
         return None
 
 
-def entity_tags(header: str) -> set[str]:
-    """The opaque tags of an If-None-Match header, W/ dropped (weak comparison)."""
+@lru_cache(maxsize=1024)
+def entity_tags(header: str) -> frozenset[str]:
+    """The opaque tags of an If-None-Match header, W/ dropped (weak comparison); cached:
+    pollers send the same few headers again and again."""
     tags = set()
     for part in header.split(","):
         tag = part.strip().removeprefix("W/")
         if tag == "*" or (len(tag) >= 2 and tag[0] == tag[-1] == '"'):
             tags.add(tag.strip('"') if tag != "*" else "*")
-    return tags
+    return frozenset(tags)
 
 
 def choose_encoding(accept: str, available: Collection[str | None]) -> str | None:

@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from feeds import routes
+from feeds.errors import NotFound
 from feeds.library import Library, Snapshot
 from feeds.library.live import Live
 from feeds.render.once import Once
@@ -38,8 +39,11 @@ class Served:
         """The prepared document at `path`; NotFound if there is none. Rendering one
         document holds up only the requests for that document."""
         found = self._prepared.peek(path)  # the hot path: no closure made
-        return found if found is not None else self._prepared.get(
-            path, lambda: self._prepare(path))
+        if found is not None:
+            return found
+        if routes.parse(path) is None:  # an asset, /healthz, a 404: no lock, nothing kept
+            raise NotFound(path)
+        return self._prepared.get(path, lambda: self._prepare(path))
 
     def _prepare(self, path: str) -> Prepared:
         document = self.site.document(path)
