@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from feeds import routes
 from feeds.model import Author, Blog, Post
 
-FORMATS = routes.FEED_FILES
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",

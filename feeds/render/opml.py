@@ -6,8 +6,9 @@ from email.utils import format_datetime
 
 from lxml import etree
 
+from feeds import routes
 from feeds.library import Snapshot
-from feeds.render.channel import FORMATS, Channel
+from feeds.render.channel import Channel
 
 _LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
@@ -21,7 +22,7 @@ def render_opml(snapshot: Snapshot, channels: list[Channel]) -> bytes:
     if newest is not None:
         etree.SubElement(head, "dateModified").text = format_datetime(newest, usegmt=True)
     body = etree.SubElement(root, "body")
-    for kind in FORMATS:
+    for kind in routes.FEED_FILES:
         folder = etree.SubElement(body, "outline", text=_LABELS[kind], title=_LABELS[kind])
         for channel in channels:
             etree.SubElement(folder, "outline", type="rss", text=channel.title,

@@ -17,7 +17,7 @@ from feeds.library import Snapshot
 from feeds.model import Author, Blog, Post
 from feeds.normalize.dates import rfc3339
 from feeds.normalize.text import slugify
-from feeds.render.channel import FORMATS, Channel
+from feeds.render.channel import Channel
 from feeds.render.jsonfeed import person
 
 HOME_LIMIT = 50
@@ -79,7 +79,7 @@ def post_page(snapshot: Snapshot, post: Post) -> bytes:
 
 def topic_page(snapshot: Snapshot, channel: Channel) -> bytes:
     """A tag's or an author's page: its posts and its own feeds."""
-    feeds = [(kind, channel.feed_url(kind)) for kind in FORMATS]
+    feeds = [(kind, channel.feed_url(kind)) for kind in routes.FEED_FILES]
     return _page("topic.html", snapshot.blog, channel=channel, posts=channel.posts,
                  feeds=feeds)
 
