@@ -24,7 +24,6 @@ GARBAGE_DATES = [
     "Sat, 01 Jan 9999999999999999999 00:00:00 GMT",
     "Sat, 01 Jan 2020 99:99:99 GMT",
     "Sat, 01 Jan 2020 00:00:00 +9999",
-    "01 Jan 9999 23:59:59 -2359",
     "yesterday", "", ",,,", "Sat, 01 Jan 2020 00:00:00",  # no zone
 ]
 
@@ -48,13 +47,15 @@ def blog_server(tmp_path: Path, serve):  # type: ignore[no-untyped-def]
 
 def test_garbage_if_modified_since_is_ignored_without_a_traceback(blog_server) -> None:  # type: ignore[no-untyped-def]
     server, port = blog_server
-    statuses = set()
-    for number in range(200):
+    paths = ("/rss.xml", "/about", "/posts/hello/", "/healthz")
+    for number in range(200):  # every garbage date on every path, some several times
         header = GARBAGE_DATES[number % len(GARBAGE_DATES)]
-        path = ("/rss.xml", "/about", "/posts/hello/", "/healthz")[number % 4]
-        statuses.add(_request(port, path, {"If-Modified-Since": header})[0])
-    assert statuses <= {200, 304} and 200 in statuses
-    assert _request(port, "/rss.xml", {"If-Modified-Since": GARBAGE_DATES[0]})[0] == 200
+        path = paths[number % len(paths)]
+        status = _request(port, path, {"If-Modified-Since": header})[0]
+        assert status == 200, (path, header, status)  # ignored: never taken as a date
+    far = "01 Jan 9999 23:59:59 -2359"  # a valid date after every post: not modified
+    assert [_request(port, path, {"If-Modified-Since": far})[0] for path in paths[:3]] == \
+        [304, 304, 304]
     log = server.log.read_text(errors="replace")
     assert "Traceback" not in log and "Error" not in log
 

@@ -10,12 +10,14 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 from conftest import FakeClock, Server, wait_until, write_posts
+from conftest import post as conftest_post
 
 from feeds.errors import PostError, Severity
 from feeds.library import Library, Options
@@ -29,7 +31,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"PUBLIC-PICTURE" * 4
 
 
 def post(title: str, extra: str = "") -> str:
-    return f"---\ntitle: {title}\ndate: 2024-01-01\n---\nBody of {title}.{extra}\n"
+    """conftest's post, with `extra` text after its body."""
+    return conftest_post(title, body=f"Body of {title}.{extra}")
 
 
 def titles(server: Server) -> list[str]:
@@ -109,34 +112,45 @@ def test_listing_reports_loops_and_special_files_with_their_reason(tmp_path: Pat
         sources.read_post(tmp_path / "posts", "fifo0.md")
 
 
+class Swapper:
+    """A thread swapping a post and a picture for links outside and back, as fast as
+    it can, until `stop()` (bounded: at most 120 s); `swaps` counts its swaps."""
+
+    def __init__(self, root: Path, outside: Path) -> None:
+        self.root, self.outside, self.swaps = root, outside, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + 120
+        while not self._done.is_set() and time.monotonic() < deadline:
+            name, target = ("a.md", "secret.md") if self.swaps % 2 else ("pic.png", "secret.png")
+            os.symlink(self.outside / target, self.root / f".{name}.link")
+            os.replace(self.root / f".{name}.link", self.root / name)
+            (self.root / f".{name}.new").write_bytes(PNG if name == "pic.png" else
+                                                     post("Alpha", " ![p](pic.png)").encode())
+            os.replace(self.root / f".{name}.new", self.root / name)
+            self.swaps += 1
+
+    def stop(self) -> None:
+        """End the swapping (the files are left as the last swap made them)."""
+        self._done.set()
+        self._thread.join(timeout=10)
+
+
 @pytest.fixture
-def swapper(tmp_path: Path, outside: Path) -> Iterator[tuple[Path, threading.Event]]:
-    """A posts folder whose post and picture are swapped for links outside and back,
-    as fast as a thread can, until the test ends (bounded: at most 20,000 swaps)."""
+def swapper(tmp_path: Path, outside: Path) -> Iterator[Swapper]:
+    """A posts folder under a `Swapper`, stopped at the end of the test."""
     root = write_posts(tmp_path / "posts", {"a.md": post("Alpha", " ![p](pic.png)"),
                                             "pic.png": PNG})
-    done = threading.Event()
-
-    def swap() -> None:
-        for i in range(20_000):
-            if done.is_set():
-                return
-            name, target = ("a.md", "secret.md") if i % 2 else ("pic.png", "secret.png")
-            os.symlink(outside / target, root / f".{name}.link")
-            os.replace(root / f".{name}.link", root / name)
-            (root / f".{name}.new").write_bytes(PNG if name == "pic.png" else
-                                                post("Alpha", " ![p](pic.png)").encode())
-            os.replace(root / f".{name}.new", root / name)
-
-    thread = threading.Thread(target=swap, daemon=True)
-    thread.start()
-    yield root, done
-    done.set()
-    thread.join(timeout=10)
+    running = Swapper(root, outside)
+    yield running
+    running.stop()
 
 
-def test_a_link_swapped_in_at_any_moment_is_never_read(swapper) -> None:  # type: ignore[no-untyped-def]
-    root, _ = swapper
+def test_a_link_swapped_in_at_any_moment_is_never_read(swapper: Swapper) -> None:
+    root, before = swapper.root, swapper.swaps
     for _ in range(3000):
         try:
             raw = sources.read_post(root, "a.md")
@@ -147,17 +161,18 @@ def test_a_link_swapped_in_at_any_moment_is_never_read(swapper) -> None:  # type
         if handle is not None:
             with handle:
                 assert handle.read() == PNG
+    assert swapper.swaps > before  # the files were being swapped all along
 
 
-def test_a_link_swapped_in_is_never_served(swapper, serve) -> None:  # type: ignore[no-untyped-def]
-    root, done = swapper
-    server = serve(root)
+def test_a_link_swapped_in_is_never_served(swapper: Swapper, serve) -> None:  # type: ignore[no-untyped-def]
+    server = serve(swapper.root)
+    before = swapper.swaps
     for _ in range(150):
         for path in ("/files/pic.png", "/feed.json", "/rss.xml"):
             status, _, body = server.get(path)
             assert SECRET not in body
             assert status in (200, 404)
-    done.set()
+    assert swapper.swaps > before  # the files were being swapped all along
 
 
 def test_an_unreadable_folder_keeps_its_posts(tmp_path: Path, clock: FakeClock,
@@ -212,13 +227,13 @@ def test_several_ranges_get_the_whole_file_and_one_range_its_bytes(tmp_path: Pat
     assert server.get("/files/pic.png", {"Range": f"bytes={len(PNG) + 5}-"})[0] == 416
 
 
-def test_a_link_swapped_in_is_never_exported(swapper, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root, done = swapper
+def test_a_link_swapped_in_is_never_exported(swapper: Swapper, tmp_path: Path) -> None:
     out = tmp_path / "out"
     for _ in range(3):
-        built = feeds_command("build", "--posts", str(root), "--base-url",
+        before = swapper.swaps
+        built = feeds_command("build", "--posts", str(swapper.root), "--base-url",
                               "https://blog.example.org/", str(out))
         assert "Traceback" not in built.stderr
+        assert swapper.swaps > before  # the build ran while the files were swapped
         for path in out.rglob("*"):
             assert path.is_dir() or SECRET not in path.read_bytes(), path
-    done.set()

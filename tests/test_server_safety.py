@@ -12,11 +12,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, Server, free_port, write_posts
+from conftest import SAMPLE, Server, free_port, wait_until, write_posts
 
 SLOW = 50  # slow-header connections: many times gunicorn's 2 workers x 4 threads
 POST = "---\ntitle: {0}\ndate: 2024-01-01\n---\nBody of {0}.\n"
@@ -78,13 +77,6 @@ def _parent(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def _wait(check: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"not within {seconds} s"
-        time.sleep(0.02)
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize(("name", "workers"), [("granian", 2), ("granian", 1), ("gunicorn", 2)])
 def test_the_server_outlives_its_leader_killed_three_times(
@@ -93,16 +85,16 @@ def test_the_server_outlives_its_leader_killed_three_times(
     server: Server = serve(posts, workers=workers, server=name)
     killed: list[int] = []
     for _ in range(3):
-        _wait(lambda: bool(_leaders(server)) and _leaders(server)[-1] not in killed, 20)
+        wait_until(lambda: bool(_leaders(server)) and _leaders(server)[-1] not in killed, 20)
         leader = _leaders(server)[-1]
         assert _parent(leader) == server.process.pid  # a worker of the server we started
         os.kill(leader, signal.SIGKILL)
         killed.append(leader)
-    _wait(lambda: _leaders(server)[-1] not in killed, 30)  # a new leader watches
+    wait_until(lambda: _leaders(server)[-1] not in killed, 30)  # a new leader watches
     assert server.process.poll() is None
     assert server.get("/healthz")[0] == 200
     (posts / "2024-01-02-b.md").write_text(POST.format("Bravo after the crashes"))
-    _wait(lambda: all(b"Bravo after the crashes" in server.get("/rss.xml")[2]
+    wait_until(lambda: all(b"Bravo after the crashes" in server.get("/rss.xml")[2]
                       for _ in range(8)), 30)
 
 
