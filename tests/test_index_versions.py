@@ -111,3 +111,18 @@ def test_a_worker_behind_still_renders_the_version_it_serves(
     assert "BBBB" in (theirs.with_body(theirs.posts[0]).content_html or "")
     mine = behind.snapshot()  # a worker yet to take it
     assert "AAAA" in (mine.with_body(mine.posts[0]).content_html or "")
+
+
+def test_an_old_version_never_rendered_before_a_rewrite_shows_its_own_text(
+        tmp_path: Path, clock: FakeClock) -> None:
+    """As above, but the old body was not rendered (so not kept) before the rewrite:
+    it comes from the old version's text, not from the file as it is now."""
+    root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
+    library = Library(Options(root, "https://a.example.org/", lazy=True), clock)
+    before = library.snapshot()
+    rewrite_in_place(root / "a.md", post("Alpha") + "Text BBBB.\n")
+    reload = library.loader.update(["a.md"])
+    assert reload is not None and reload.changed
+    library.replace(reload.loaded)
+    old = before.with_body(before.posts[0]).content_html or ""
+    assert "AAAA" in old and "BBBB" not in old
