@@ -3,7 +3,6 @@ unmoved by slow clients, workers respawned however often they die."""
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import re
@@ -98,9 +97,14 @@ def test_the_server_outlives_its_leader_killed_three_times(
                       for _ in range(8)), 30)
 
 
-def _children(pid: int) -> list[int]:
-    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(child) for child in found]
+def _alive(group: int) -> bool:
+    """Whether any process of the group is left (a killed worker holds its locks until
+    it is really gone)."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _started(pid: int) -> str:
@@ -117,12 +121,9 @@ def test_run_folders_go_on_exit_and_after_a_kill(
     first: Server = serve(SAMPLE, workers=1, server=name)
     (left,) = run.glob("feeds-run-*")
     assert (left / "owner").read_text().split()[0] == str(first.process.pid)
-    workers = _children(first.process.pid)
-    first.process.kill()  # SIGKILL: no clean-up of its own
+    os.killpg(first.process.pid, signal.SIGKILL)  # the server and its workers: no clean-up
     first.process.wait(timeout=10)
-    for worker in workers:  # started by that server, so by this test
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(worker, signal.SIGKILL)
+    wait_until(lambda: not _alive(first.process.pid), 10, "the killed workers gone")
     with open(tmp_path / "held.lock", "wb") as lock:
         planted = _plant(run, tmp_path, lock.fileno())
         second: Server = serve(SAMPLE, workers=1, server=name)
