@@ -65,7 +65,7 @@ def test_an_index_of_the_pickle_era_is_started_anew(tmp_path: Path) -> None:
     index.close()
     with sqlite3.connect(index.path) as db:  # as an older feeds left it: schema 0
         db.execute("PRAGMA user_version = 0")
-        db.execute("INSERT INTO posts VALUES ('p0.md', 1, 2, 3, 'x', ?)",
+        db.execute("INSERT INTO posts VALUES ('p0.md', 1, 2, 3, 4, 'x', ?)",
                    (pickle.dumps(Planted(marker)),))
     result = build(posts, cache, tmp_path / "out")
     assert result.returncode == 0, result.stderr

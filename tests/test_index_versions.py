@@ -20,7 +20,9 @@ BROKEN = "---\ntitle: [not closed\ndate: 2024-01-01\n---\nHalf saved.\n"
 
 
 def rewrite_in_place(path: Path, text: str) -> None:
-    """New bytes of the same length, and the old modification time: the same stat key."""
+    """New bytes of the same length, and the old modification time (as rsync -t or tar
+    leave them): the same size, modification time and inode; only the change time,
+    which no one can set, tells."""
     before = path.stat()
     data = text.encode()
     assert len(data) == before.st_size
@@ -96,6 +98,21 @@ def test_a_body_is_never_served_for_other_bytes(tmp_path: Path, clock: FakeClock
     assert after.digest_of(new) != before.digest_of(old)
     assert "BBBB" in (after.with_body(new).content_html or "")
     assert "AAAA" in (before.with_body(old).content_html or "")  # the old version's own text
+
+
+def test_a_restart_reads_a_rewrite_that_kept_size_and_modification_time(
+        tmp_path: Path, clock: FakeClock) -> None:
+    """No file event names the rewrite (no one was watching): the index's row for the
+    old bytes must not be taken for the new ones."""
+    root = age(write_posts(tmp_path / "posts", {"a.md": post("Alpha") + "Text AAAA.\n"}))
+    options = Options(root, "https://a.example.org/", cache=tmp_path / "cache")
+    first = Library(options, clock).snapshot()
+    assert "AAAA" in (first.with_body(first.posts[0]).content_html or "")
+    rewrite_in_place(root / "a.md", post("Alpha") + "Text BBBB.\n")
+    again = Library(options, clock)
+    assert again.last_reload.files_read == 1
+    after = again.snapshot()
+    assert "BBBB" in (after.with_body(after.posts[0]).content_html or "")
 
 
 def test_a_worker_behind_still_renders_the_version_it_serves(

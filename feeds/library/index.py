@@ -1,6 +1,6 @@
 """The persistent index of post metadata: SQLite in a cache folder.
 
-One row per post file: its stat key (size, modification time, inode) and what
+One row per post file: its stat key (size, modification and change time, inode) and what
 reading it gave (the normalised post without its body, or its problems), for a
 given fingerprint of everything else the reading depends on (the blog's
 settings, its assets, this version of feeds). A restart reads only `stat()`
@@ -35,6 +35,7 @@ CREATE TABLE posts (
     size INTEGER NOT NULL,
     mtime INTEGER NOT NULL,
     inode INTEGER NOT NULL,
+    ctime INTEGER NOT NULL,
     fingerprint TEXT NOT NULL,
     state BLOB NOT NULL
 )""", """
@@ -44,8 +45,10 @@ CREATE TABLE texts (
     source BLOB NOT NULL,
     PRIMARY KEY (path, digest)
 )""")
-SCHEMA_VERSION = 3  # 2: posts carried their digests; older (0: none set) held pickles
-Key = tuple[int, int, int]
+# 3: keys without the change time; 2: posts carried their digests; older (0: none
+# set) held pickles
+SCHEMA_VERSION = 4
+Key = tuple[int, int, int, int]
 T = TypeVar("T")
 log = logging.getLogger("feeds")
 _FAILURES = (sqlite3.Error, OSError, ValueError, UnicodeError, OverflowError)
@@ -136,13 +139,13 @@ class Index:
         state)."""
         marks = ", ".join("?" * len(prints))
         found = self._run(lambda db: db.execute(
-            "SELECT path, size, mtime, inode, state FROM posts WHERE fingerprint IN "
+            "SELECT path, size, mtime, inode, ctime, state FROM posts WHERE fingerprint IN "
             f"({marks})", prints).fetchall()) or []
         rows = {}
-        for path, size, mtime, inode, blob in found:
+        for path, size, mtime, inode, ctime, blob in found:
             state = decode(blob) if isinstance(blob, bytes) else None
             if state is not None and isinstance(path, str):
-                rows[path] = ((size, mtime, inode), state)
+                rows[path] = ((size, mtime, inode, ctime), state)
         return rows
 
     def store(self, states: Iterable[tuple[str, str, Key, bytes]],
@@ -156,7 +159,7 @@ class Index:
         kept = [text for text in texts if _storable(text[0])]
         if rows or kept:
             self._run(lambda db: _many(db, [
-                ("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)", rows),
+                ("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", rows),
                 ("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)", [t[:3] for t in kept]),
                 ("DELETE FROM texts WHERE path = ? AND digest NOT IN (?, ?)",
                  [(path, digest, before) for path, digest, _, before in kept])]))

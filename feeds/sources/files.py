@@ -26,15 +26,23 @@ from feeds.sources.frontmatter import (
     split,
 )
 
-StatKey = tuple[int, int, int]
+# Size, modification time, inode and change time. The change time is there because no
+# one can set it: a rewrite that keeps the size and restores the modification time
+# (rsync -t, tar, `touch -r`) still changes it, so any listing sees the new version.
+StatKey = tuple[int, int, int, int]
+
+
+def key_of(stat: os.stat_result) -> StatKey:
+    """The stat key of a file: what says, without reading it, that it is unchanged."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
 
 
 @dataclass(frozen=True)
 class Listing:
     """What the posts folder holds: post files with their stat keys, assets, problems.
 
-    A post's stat key (size, modification time in ns, inode) changes whenever
-    the file is written or replaced; an unchanged key means an unchanged file.
+    A post's stat key (`key_of`) changes whenever the file is written or replaced;
+    an unchanged key means an unchanged file.
     """
 
     posts: Mapping[str, StatKey] = field(default_factory=dict)
@@ -133,7 +141,7 @@ class _Walk:
 
     def _found(self, parent: int, name: str, rel: str, stat: os.stat_result) -> None:
         if stat_module.S_ISREG(stat.st_mode):
-            self.files[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            self.files[rel] = key_of(stat)
         elif stat_module.S_ISDIR(stat.st_mode):
             if _identity(stat) in self.seen:
                 return  # a link back to a folder already walked
@@ -237,7 +245,7 @@ def _seen_post(root: Path, rel: str, parts: list[str]) -> Seen:
         return Seen(scan=True)
     if not stat_module.S_ISREG(stat.st_mode):  # a link or a folder with a post's name
         return Seen(scan=True)
-    return Seen(post=True, key=(stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return Seen(post=True, key=key_of(stat))
 
 
 def stat_key(root: Path, rel: str) -> StatKey | None:
@@ -246,7 +254,7 @@ def stat_key(root: Path, rel: str) -> StatKey | None:
         stat = folder.stat_file(os.fspath(root), rel)
     except OSError:
         return None
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return key_of(stat)
 
 
 def open_asset(root: Path, rel: str) -> BinaryIO | None:
