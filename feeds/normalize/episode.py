@@ -86,15 +86,16 @@ def make_episode(work: Fields, enclosures: tuple[Enclosure, ...], place: Place
     if audio.type not in APPLE_TYPES:
         work.warn("enclosures", f"the episode's audio is {audio.type}: Apple Podcasts plays "
                   "only MP3, M4A, MP4 and MOV (list one of those first)")
-    own = _own_file(audio.url, place)
+    own = own_file(audio.url, place)
     return Episode(
         number=_number(work, "episode"), season=_number(work, "season"),
         type=_episode_type(work), explicit=_explicit(work),
         transcripts=_transcripts(work, own, place), chapters=_chapters(work, own, place))
 
 
-def _own_file(url: str, place: Place) -> str | None:
-    if not url.startswith(place.files_url):
+def own_file(url: str | None, place: Place) -> str | None:
+    """The path under posts/ of a URL that names one of our assets; None for others."""
+    if url is None or not url.startswith(place.files_url):
         return None
     return unquote(url.removeprefix(place.files_url))
 

@@ -10,13 +10,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from feeds import routes
 from feeds.errors import ConfigError, Problem, Severity, quote
 from feeds.model import Author, Podcast
 from feeds.normalize.body import Place, asset_path, file_url
 from feeds.normalize.categories import APPLE_CATEGORIES
+from feeds.normalize.episode import own_file
 from feeds.normalize.text import clean_line
 from feeds.settings import BLOG_FILE, plain_url
 
@@ -97,17 +97,11 @@ def _credit(defaults: Defaults) -> str:
 def _image(value: object, defaults: Defaults) -> tuple[str | None, str | None]:
     """The cover's URL, and its path under posts/ when it is ours (to be measured)."""
     if value is None:
-        return defaults.image, _own_file(defaults.image, defaults.place)
+        return defaults.image, own_file(defaults.image, defaults.place)
     if not isinstance(value, str) or (found := file_url(value, defaults.place)) is None:
         raise _fail(f"`image` {quote(value)} is neither a file under posts/ nor an "
                     "http(s) URL")
     return found, asset_path(value, defaults.place) if found != value.strip() else None
-
-
-def _own_file(url: str | None, place: Place) -> str | None:
-    if url is None or not url.startswith(place.files_url):
-        return None
-    return unquote(url.removeprefix(place.files_url))
 
 
 def _owner(value: object, authors: tuple[Author, ...]) -> tuple[str | None, str | None]:

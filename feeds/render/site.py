@@ -195,7 +195,7 @@ class Site:
             self._kept = len(self._fit(self._subscription, limit).posts)
         return self._kept
 
-    @property
+    @cached_property
     def is_podcast(self) -> bool:
         """Whether the blog publishes podcast feeds: the `podcast` setting is given, or
         a post carries audio (docs/reference.md §10)."""
