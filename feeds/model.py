@@ -26,6 +26,46 @@ class Enclosure:
     url: str
     type: str
     length: int
+    duration: float | None = None  # playing time in seconds, from the header of our file
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with an episode (a transcript, chapters): URL and media type."""
+
+    url: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Episode:
+    """What a podcast app shows of a post with audio (docs/reference.md §10)."""
+
+    number: int | None = None
+    season: int | None = None
+    type: str = "full"  # full, trailer or bonus
+    explicit: bool | None = None  # None: the podcast's own setting
+    transcripts: tuple[Attachment, ...] = ()
+    chapters: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class Podcast:
+    """The channel of the podcast feeds: the `podcast` setting, checked."""
+
+    author: str
+    owner_name: str | None
+    owner_email: str | None
+    image: str | None
+    image_file: str | None  # the picture's path under posts/ when it is ours (to check)
+    categories: tuple[tuple[str, tuple[str, ...]], ...]  # (category, subcategories)
+    explicit: bool
+    type: str  # episodic or serial
+    locked: bool | None
+    funding: tuple[tuple[str, str], ...]  # (url, text)
+    language: str
+    guid: str  # UUIDv5 of the feed URL (Podcasting 2.0 namespace)
+    declared: bool  # the `podcast` setting was given: the feeds exist without episodes
 
 
 @dataclass(frozen=True)
@@ -57,6 +97,7 @@ class Post:
     link: str | None = None
     image: Image | None = None
     enclosures: tuple[Enclosure, ...] = ()
+    episode: Episode | None = None  # a post with an audio enclosure is an episode
     draft: bool = False
     lang: str | None = None
     # Unknown front-matter fields, as (name, value) pairs: dict(post.extra) reads them.
@@ -98,6 +139,8 @@ class Blog:
     max_post_bytes: int
     max_front_matter_bytes: int
     max_tags: int  # tags kept per post (the rest are dropped, with a warning)
+    podcast: Podcast  # the podcast feeds' channel (docs/reference.md §10)
+    podcast_limit: int | None  # episodes in a podcast feed; None: every one
     # False when neither `description` nor an About text was given (docs/reference.md §2.3).
     described: bool
 

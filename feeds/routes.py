@@ -23,9 +23,10 @@ TOP_PAGES: dict[str, str] = {"": "home", "about": "about", "about.json": "about-
 SECTIONS: dict[str, str] = {"posts": "post", "tags": "tag", "authors": "author"}
 STYLESHEET = "feed.xsl"
 FILES = "files/"  # the publisher's assets, served as they are
+PODCAST = "podcast/"  # the podcast feeds: every episode (docs/reference.md §10)
 
 Kind = Literal["home", "about", "about-json", "opml", "xsl", "feed", "post", "tag", "author",
-               "archive"]
+               "archive", "podcast"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def parse(path: str) -> Route | None:
     parts = path.split("/")
     if len(parts) == 1:
         return _top(path)
+    if len(parts) == 2 and parts[0] + "/" == PODCAST and parts[1] in FORMAT_OF:
+        return Route("podcast", format=FORMAT_OF[parts[1]])
     if len(parts) != 3 or not parts[1]:
         return None
     section, key, name = parts

@@ -97,6 +97,18 @@ def _authors(value: object) -> Mapping[str, Any]:
     return value
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a mapping, not {quote(value)}")
+    return value
+
+
+def _limit(value: object) -> int | None:
+    if isinstance(value, str) and value.strip().lower() == "all":
+        return None
+    return _count(1)(value)
+
+
 def _any(value: object) -> object:
     return value
 
@@ -128,6 +140,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("icon", None, _text, "favicon: a path under posts/ or an absolute URL"),
     Setting("copyright", None, _text, "rights statement"),
     Setting("feed_limit", 20, _count(1), "entries in a subscription feed"),
+    Setting("podcast_limit", None, _limit, "episodes in a podcast feed: a number, or all "
+            "(the default: Apple drops episodes that leave the feed)"),
     Setting("feed_max_bytes", 1_000_000, _count(10_000),
             "size cap of one feed document; oldest entries are dropped to fit"),
     Setting("archive_size", 50, _count(1), "entries per archive page"),
@@ -140,6 +154,8 @@ SETTINGS: tuple[Setting, ...] = (
             "largest front matter read; a larger one is an error"),
     Setting("max_tags", 100, _count(1), "tags kept per post; the rest are dropped, "
             "with a warning"),
+    Setting("podcast", None, _mapping, "the podcast channel: owner, image, categories, "
+            "explicit, type, locked, funding, language (docs/reference.md §10)"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -162,6 +178,7 @@ class Values:
     icon: str | None
     copyright: str | None
     feed_limit: int
+    podcast_limit: int | None
     feed_max_bytes: int
     archive_size: int
     cache_seconds: int
@@ -170,6 +187,7 @@ class Values:
     max_post_bytes: int
     max_front_matter_bytes: int
     max_tags: int
+    podcast: Mapping[str, Any] | None
 
 
 def _typed(values: Mapping[str, Any]) -> Values:

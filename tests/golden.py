@@ -2,7 +2,7 @@
 
 The sample blog's documents as `feeds serve --base-url SAMPLE_BASE` sends them, on
 a fixed clock: the home, about and post pages, a tag's and an author's page and
-feeds, feeds.opml, feed.xsl and the 404 page; and, from a copy of the sample cut
+feeds, the podcast feeds, feeds.opml, feed.xsl and the 404 page; and, from a copy of the sample cut
 into small archive pages, the paged subscription feeds and an archive page in
 each format. Regenerate after an intended change of output, then review the diff:
 
@@ -34,7 +34,8 @@ FEEDS = ("rss.xml", "atom.xml", "feed.json")
 # One address of each kind `feeds/render/site.py` renders, from the sample blog.
 SAMPLE_PATHS = ("", "about", "about.json", "feeds.opml", "feed.xsl", *FEEDS,
                 "posts/fog-week/", "tags/weather/", *(f"tags/weather/{f}" for f in FEEDS),
-                "authors/tomas/", *(f"authors/tomas/{f}" for f in FEEDS))
+                "authors/tomas/", *(f"authors/tomas/{f}" for f in FEEDS),
+                *(f"podcast/{f}" for f in FEEDS))
 # From the sample with small archive pages: a subscription feed that links to the
 # archives, a complete archive page and the newest one.
 PAGED = "feed_limit: 4\narchive_size: 4\n"

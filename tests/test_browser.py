@@ -56,7 +56,7 @@ def test_home_page(server: Server) -> None:
     page = seen(server, "/", "home")
     assert page.findtext(".//h1") == "Harbour Light"
     titles = [a.text_content() for a in page.findall(".//ol[@class='posts']//h2/a")]
-    assert titles[:2] == ["The Last Race of the Summer", "Spring Tides and a New Season"]
+    assert titles[:2] == ["Harbour Light Radio 2: Lifting Day", "The Last Race of the Summer"]
     assert "27 September 2025" in text(page) and "Subscribe: RSS · Atom · JSON Feed" in text(page)
 
 
@@ -81,4 +81,4 @@ def test_feeds_read_as_pages_through_feed_xsl(server: Server, feed: str) -> None
     assert page.findtext(".//h1") == "Harbour Light"
     assert page.findtext(".//code[@id='feed-url']") == server.base + feed
     entries = [a.text_content() for a in page.findall(".//li[@class='entry']/a")]
-    assert entries[0] == "The Last Race of the Summer" and len(entries) == 12
+    assert entries[0] == "Harbour Light Radio 2: Lifting Day" and len(entries) == 15

@@ -16,7 +16,7 @@ feeds = run_feeds  # the real command line, as a user runs it
 def test_check_passes_on_the_sample_blog() -> None:
     result = feeds("check", "--posts", str(SAMPLE))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == "14 posts, 0 errors, 0 warnings"
+    assert result.stdout.splitlines()[-1] == "17 posts, 0 errors, 0 warnings"
 
 
 def test_check_reports_every_problem_with_path_and_line(tmp_path: Path) -> None:

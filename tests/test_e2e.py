@@ -24,8 +24,14 @@ STRICT_XML = etree.XMLParser(recover=False, resolve_entities=False, no_network=T
 BASE = "http://127.0.0.1:8000/"
 # What the sample blog publishes, newest first (docs/reference.md §4: dates in UTC).
 EXPECTED = [
+    ("harbour-light-radio-lifting-day", "Harbour Light Radio 2: Lifting Day",
+     "2025-10-04T06:00:00Z", ["Lars Vik"]),
     ("last-race-of-the-summer", "The Last Race of the Summer", "2025-09-27T15:05:00Z",
      ["Tomás Ek"]),
+    ("harbour-light-radio-the-morning-report", "Harbour Light Radio 1: The Morning Report",
+     "2025-04-12T05:30:00Z", ["Lars Vik"]),
+    ("harbour-light-radio-is-coming", "Harbour Light Radio Is Coming",
+     "2025-04-05T07:00:00Z", ["Lars Vik"]),
     ("spring-tides-and-a-new-season", "Spring Tides and a New Season",
      "2025-03-07T23:00:00Z", ["Ingrid Solberg"]),
     ("winter-haul-out-checklist", "Winter Haul-Out Checklist",
@@ -94,7 +100,7 @@ def test_xml_feeds_read_by_feedparser_and_lxml(server: Server, path: str, kind: 
         assert names == authors or names == [", ".join(authors)]  # RSS joins dc:creator
         assert entry.summary and entry.content[0].value
     first = feed.entries[0]
-    assert [t.term for t in first.tags] == ["sailing", "tides"]
+    assert [t.term for t in first.tags] == ["community", "sailing"]
 
 
 def test_json_feed_is_valid_and_matches(server: Server) -> None:
@@ -121,8 +127,8 @@ def test_content_is_safe_and_absolute(server: Server) -> None:
     assert "<table>" in race and "<del>" in race
     gale = by_link["the-gale-warning-now-in-sound"]
     assert [(e.href, e.type, e.length) for e in gale.enclosures] == [
-        (f"{BASE}files/audio/gale-warning.wav", "audio/wav",
-         str((SAMPLE / "audio/gale-warning.wav").stat().st_size))]
+        (f"{BASE}files/audio/gale-warning.mp3", "audio/mpeg",
+         str((SAMPLE / "audio/gale-warning.mp3").stat().st_size))]
 
 
 def test_drafts_and_scheduled_posts_appear_nowhere(server: Server) -> None:
@@ -163,7 +169,7 @@ def test_headers_of_pages_and_feeds(server: Server) -> None:
     _, feed, _ = server.get("/atom.xml")
     assert feed["Content-Type"] == "application/atom+xml; charset=utf-8"
     assert feed["Cache-Control"] == "public, max-age=300"
-    assert feed["Last-Modified"] == "Sat, 27 Sep 2025 15:05:00 GMT"
+    assert feed["Last-Modified"] == "Sat, 04 Oct 2025 06:00:00 GMT"
 
 
 @pytest.mark.parametrize("path", [
@@ -191,7 +197,7 @@ def test_other_methods_get_405_and_head_works(server: Server) -> None:
 def test_healthz_names_no_files(server: Server) -> None:
     status, headers, body = server.get("/healthz")
     text = body.decode()
-    assert status == 200 and text.startswith("ok\nposts: 12\nloaded: ")
+    assert status == 200 and text.startswith("ok\nposts: 15\nloaded: ")
     assert ".md" not in text and "no-store" in headers["Cache-Control"]
 
 

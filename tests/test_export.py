@@ -167,7 +167,7 @@ def test_a_rebuild_renders_only_pages_whose_post_changed(
     monkeypatch.setattr(pages, "post_page", counting)
     options = Options(posts, BASE, cache=tmp_path / "cache", lazy=True)
     exporter.export(Library(options), tmp_path / "out")
-    assert len(rendered) == 12
+    assert len(rendered) == 15
     rendered.clear()
     (posts / "2025-10-01-new.md").write_text("---\ntitle: New\n---\nNews.\n")
     stats = exporter.export(Library(options), tmp_path / "out")

@@ -50,7 +50,8 @@ OWNERS = {"flask": WEB_EDGE, "werkzeug": {"feeds.web.assets", "feeds.web.faults"
           "brotli": {"feeds.web.delivery"}, "msgspec": {"feeds.library.records"},
           "nh3": {"feeds.normalize.body"}, "cmarkgfm": {"feeds.normalize.markdown"},
           "yaml": {"feeds.sources.frontmatter", "feeds.cli"},  # cli writes `feeds new`
-          "sqlite3": {"feeds.library.index"}}
+          "sqlite3": {"feeds.library.index"},
+          "mutagen": {"feeds.sources.probe"}, "PIL": {"feeds.sources.probe"}}
 
 
 def _modules() -> dict[str, set[str]]:

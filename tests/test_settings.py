@@ -55,7 +55,7 @@ def test_defaults_when_nothing_is_given_are_the_readmes() -> None:
     assert (values.feed_limit, values.language, values.hub) == (20, "en", ())
     assert [n for n, v in shown.items() if v is None] == [  # described, not a value
         "title", "link", "description", "author", "id_authority", "image", "icon",
-        "copyright"]
+        "copyright", "podcast_limit", "podcast"]
     assert all(getattr(values, n) is None for n, v in shown.items() if v is None)
 
 

@@ -26,7 +26,7 @@ from feeds.library.catalog import WEIGHT_MODULUS
 from feeds.library.loader import Clock, Loader, Options, system_clock
 from feeds.library.loads import Loaded, Reload, ReloadStats, UpdateRecord, WholeRecord
 from feeds.library.postlist import PostList
-from feeds.library.reading import AssetSizes, Entry, source_digest
+from feeds.library.reading import AssetSizes, AudioSeconds, Entry, source_digest
 from feeds.model import Author, Blog, Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
 from feeds.normalize.text import slugify
@@ -148,7 +148,8 @@ class Bodies:
     def context(self) -> Context:
         """What normalising a body needs of the blog, made once per load."""
         loaded = self.loaded
-        return Context.of(loaded.blog, loaded.assets, AssetSizes(self.library.options.posts))
+        return Context.of(loaded.blog, loaded.assets, AssetSizes(self.library.options.posts),
+                          AudioSeconds(self.library.options.posts))
 
     @cached_property
     def key(self) -> str:

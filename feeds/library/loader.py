@@ -35,9 +35,11 @@ from feeds.library.loads import (
 from feeds.library.reading import (
     STATES,
     AssetSizes,
+    AudioSeconds,
     FileState,
     Job,
     Source,
+    cover_problems,
     quiet_gc,
     read_many,
     unpacked,
@@ -273,7 +275,8 @@ class Loader:
         """What reading a post depends on besides its file (the blog, the assets)."""
         if self._ctx is None:
             assert self._blog is not None
-            self._ctx = Context.of(self._blog[0], self._assets, AssetSizes(self.options.posts))
+            self._ctx = Context.of(self._blog[0], self._assets, AssetSizes(self.options.posts),
+                                   AudioSeconds(self.options.posts))
         return self._ctx
 
     def after_fork(self) -> None:
@@ -365,7 +368,9 @@ def load_blog(options: Options, assets: frozenset[str]) -> tuple[Blog, list[Prob
         line = raw.line_of(key) if raw else None
         problems.append(Problem(BLOG_FILE, line, Severity.WARNING,
                                 f"unknown setting `{key}`"))
+    problems += cover_problems(options.posts, blog)
     return blog, problems
+
 
 
 def _base_url(given: str | None) -> str | None:

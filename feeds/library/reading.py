@@ -22,9 +22,10 @@ from pathlib import Path
 
 from feeds.errors import PostError, Problem, Severity
 from feeds.library import records
-from feeds.model import Post
+from feeds.model import Blog, Post
 from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post, page_about
 from feeds.sources import files as sources
+from feeds.sources import probe
 from feeds.sources.frontmatter import Limits, RawPost
 
 log = logging.getLogger("feeds")
@@ -126,6 +127,30 @@ class AssetSizes:
 
     def __call__(self, rel: str) -> int | None:
         return sources.asset_size(self.root, rel)
+
+
+@dataclass(frozen=True)
+class AudioSeconds:
+    """Playing times of audio assets (for `itunes:duration`), as a picklable callable."""
+
+    root: Path
+
+    def __call__(self, rel: str) -> float | None:
+        return probe.audio_seconds(self.root, rel)
+
+
+def cover_problems(root: Path, blog: Blog) -> list[Problem]:
+    """Apple wants a square cover of 1400 to 3000 pixels: checked when the file is ours
+    (the `podcast` image, or the blog's logo standing in for it)."""
+    rel = blog.podcast.image_file
+    if rel is None or not blog.podcast.declared:
+        return []
+    size = probe.image_pixels(root, rel)
+    if size is not None and size[0] == size[1] and 1400 <= size[0] <= 3000:
+        return []
+    found = f"{size[0]}x{size[1]} pixels" if size else "not a picture that could be read"
+    return [Problem(rel, None, Severity.WARNING, f"the podcast cover is {found}: Apple "
+                    "Podcasts wants a square JPEG or PNG of 1400 to 3000 pixels")]
 
 
 @dataclass(frozen=True)

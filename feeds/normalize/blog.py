@@ -11,6 +11,7 @@ from feeds.errors import ConfigError, FieldError, Problem, Severity, quote
 from feeds.model import Author, Blog
 from feeds.normalize.authors import Registry, make_author, parse_authors
 from feeds.normalize.body import Place, file_url, first_paragraph_text, render_body
+from feeds.normalize.podcast import Defaults, make_podcast
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.settings import BLOG_FILE, Settings, Values, resolve
 
@@ -38,6 +39,10 @@ def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
     title = clean_line(s.title or source.folder_name) or "Blog"
     warnings: list[Problem] = []
     description = clean_line(s.description or "") or summarise(first_paragraph_text(about_html))
+    authors = _default_authors(s, registry, warnings)
+    image = _asset_url(s.image, place, "image")
+    podcast = make_podcast(s.podcast, Defaults(title, authors, image, s.language,
+                                               source.base_url, place), warnings)
     blog = Blog(
         title=title,
         base_url=source.base_url,
@@ -46,10 +51,10 @@ def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
         language=s.language,
         timezone=s.timezone,
         date_order=s.date_order,
-        default_authors=_default_authors(s, registry, warnings),
+        default_authors=authors,
         registry=tuple((a, _aliases(s.authors, a.id)) for a in registry.authors),
         id_authority=_authority(s, warnings),
-        image=_asset_url(s.image, place, "image"),
+        image=image,
         icon=_asset_url(s.icon, place, "icon"),
         copyright=clean_line(s.copyright or "") or None,
         feed_limit=s.feed_limit,
@@ -61,6 +66,8 @@ def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
         max_post_bytes=s.max_post_bytes,
         max_front_matter_bytes=s.max_front_matter_bytes,
         max_tags=s.max_tags,
+        podcast=podcast,
+        podcast_limit=s.podcast_limit,
         described=bool(description),
     )
     return blog, warnings

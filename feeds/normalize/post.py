@@ -18,6 +18,8 @@ from feeds.normalize.authors import Registry, parse_authors
 from feeds.normalize.blog import registry_of
 from feeds.normalize.body import Place, asset_path, file_url, first_paragraph_text, render
 from feeds.normalize.dates import DateContext, local_date, parse_date
+from feeds.normalize.episode import FIELDS as EPISODE_FIELDS
+from feeds.normalize.episode import duration, make_episode
 from feeds.normalize.media import MEDIA_TYPE, media_type
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.normalize.textpage import TextPage, read_text_page
@@ -26,7 +28,7 @@ from feeds.sources.frontmatter import RawPost
 KNOWN_FIELDS = frozenset({
     "title", "date", "updated", "author", "authors", "tags", "categories", "summary",
     "slug", "id", "link", "image", "image_caption", "enclosures", "draft", "lang",
-})
+}) | EPISODE_FIELDS
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # CommonMark ATX heading
@@ -41,14 +43,17 @@ class Context:
     blog: Blog
     assets: frozenset[str]
     asset_size: Callable[[str], int | None] = lambda _path: None
+    # Playing time in seconds of an audio asset, from its header (feeds.sources.probe).
+    asset_seconds: Callable[[str], float | None] = lambda _path: None
     registry: Registry = field(default_factory=Registry)
     dates: DateContext = field(default_factory=DateContext)
 
     @classmethod
     def of(cls, blog: Blog, assets: frozenset[str],
-           asset_size: Callable[[str], int | None]) -> Context:
+           asset_size: Callable[[str], int | None],
+           asset_seconds: Callable[[str], float | None] = lambda _path: None) -> Context:
         """A context with the registry and date rules taken from the blog."""
-        return cls(blog, assets, asset_size, registry_of(blog),
+        return cls(blog, assets, asset_size, asset_seconds, registry_of(blog),
                    DateContext(blog.timezone, blog.date_order))
 
 
@@ -107,12 +112,14 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place) if render else None
     given = work.text("summary")
+    enclosures = _enclosures(work, place)
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
         updated=_updated(work, date), authors=_authors(work, page), tags=_tags(work),
         summary=_summary(given, content) if content is not None else summarise(given or ""),
         content_html=content, url=url, link=_link(work),
-        image=_image(work, place), enclosures=_enclosures(work, place), draft=_draft(work),
+        image=_image(work, place), enclosures=enclosures,
+        episode=make_episode(work, enclosures, place), draft=_draft(work),
         lang=_lang(work),
         extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
     )
@@ -375,5 +382,9 @@ def _enclosure(work: _Work, item: object, place: Place) -> Enclosure:
                         "audio/mpeg")
     if isinstance(length, bool) or not isinstance(length, int) or length < 0:
         raise work.fail("enclosures", f"enclosure {quote(item['url'])} needs a `length` in bytes")
-    return Enclosure(url, kind, length)
+    try:
+        seconds = duration(item.get("duration"), local, work.ctx.asset_seconds)
+    except ValueError as exc:
+        raise work.fail("enclosures", f"enclosure {quote(item['url'])}: {exc}") from exc
+    return Enclosure(url, kind, length, seconds)
 

@@ -45,6 +45,7 @@ class Channel:
     posts: tuple[Post, ...]
     paging: Paging = Paging()
     home: str = ""
+    podcast: bool = False  # the podcast feeds: Apple's and Podcasting 2.0 tags
 
     def feed_url(self, kind: str) -> str:
         """Absolute URL of this channel's document in format `kind`."""
@@ -61,7 +62,7 @@ class Channel:
     @property
     def home_url(self) -> str:
         """The HTML page this channel belongs to."""
-        return self.blog.url(self.home if self.paging.archive else self.path)
+        return self.blog.url(self.home if self.paging.archive or self.podcast else self.path)
 
     @property
     def updated(self) -> datetime:
@@ -89,6 +90,15 @@ def author_channel(blog: Blog, author: Author, posts: tuple[Post, ...]) -> Chann
     return Channel(blog, f"{blog.title}: {author.name}",
                    f"Posts by {author.name} on {blog.title}.",
                    routes.author_folder(author.id), posts[: blog.feed_limit])
+
+
+def podcast_channel(blog: Blog, posts: Sequence[Post], limit: int | None = None) -> Channel:
+    """The podcast feeds: the episodes, newest first; every one unless `podcast_limit`
+    (or `limit`, fewer to fit `feed_max_bytes`) says otherwise. Their page is the home."""
+    episodes = tuple(post for post in posts if post.episode is not None)
+    kept = blog.podcast_limit if limit is None else limit
+    return Channel(blog, blog.title, blog.description, routes.PODCAST,
+                   episodes if kept is None else episodes[:kept], podcast=True)
 
 
 def archive_count(blog: Blog, total: int, kept: int) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from feeds.model import Author, Post
+from feeds.model import Author, Enclosure, Post
 from feeds.normalize.dates import rfc3339
+from feeds.normalize.episode import whole_seconds
 from feeds.render.channel import Channel, entry_html
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -58,11 +59,16 @@ def _item(post: Post) -> dict[str, object]:
         if post.image.caption:
             item["_feeds"] = {"image_caption": post.image.caption}
     if post.enclosures:
-        item["attachments"] = [
-            {"url": e.url, "mime_type": e.type, "size_in_bytes": e.length}
-            for e in post.enclosures
-        ]
+        item["attachments"] = [_attachment(e) for e in post.enclosures]
     return item
+
+
+def _attachment(enclosure: Enclosure) -> dict[str, object]:
+    found: dict[str, object] = {"url": enclosure.url, "mime_type": enclosure.type,
+                                "size_in_bytes": enclosure.length}
+    if enclosure.duration is not None:  # whole seconds, as in itunes:duration
+        found["duration_in_seconds"] = whole_seconds(enclosure.duration)
+    return found
 
 
 def _authors(authors: tuple[Author, ...]) -> dict[str, object]:

@@ -25,8 +25,9 @@ def render_opml(snapshot: Snapshot, channels: list[Channel]) -> bytes:
     for kind in routes.FEED_FILES:
         folder = etree.SubElement(body, "outline", text=_LABELS[kind], title=_LABELS[kind])
         for channel in channels:
-            etree.SubElement(folder, "outline", type="rss", text=channel.title,
-                             title=channel.title, xmlUrl=channel.feed_url(kind),
+            title = f"{channel.title} (podcast)" if channel.podcast else channel.title
+            etree.SubElement(folder, "outline", type="rss", text=title,
+                             title=title, xmlUrl=channel.feed_url(kind),
                              htmlUrl=channel.home_url)
     result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                    pretty_print=True)

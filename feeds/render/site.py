@@ -9,6 +9,7 @@ posts give the same bytes and validators in every worker and after restarts.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,6 +30,7 @@ from feeds.render.channel import (
     author_channel,
     blog_channel,
     entry_html,
+    podcast_channel,
     tag_channel,
 )
 from feeds.render.jsonfeed import render_json
@@ -90,6 +92,7 @@ class Site:
         self.keep = keep
         self._documents: Once[Document] = Once()
         self._kept: int | None = None
+        self._podcast: Channel | None = None
         # A topic's entry count within feed_max_bytes, found once for its page and feeds.
         self._fitted: dict[tuple[str, str], int] = {}
 
@@ -118,6 +121,10 @@ class Site:
             return self._post(route.key, path)
         if route.kind in ("tag", "author"):
             return self._section(route, path)
+        if route.kind == "podcast":
+            if not self.is_podcast:
+                raise NotFound(path)
+            return self._feed(self.podcast(), route.format, "feed")
         return self._top(route.kind)
 
     def _top(self, kind: str) -> Document:
@@ -187,6 +194,28 @@ class Site:
             limit = min(len(self.snapshot.posts), self.snapshot.blog.feed_limit)
             self._kept = len(self._fit(self._subscription, limit).posts)
         return self._kept
+
+    @cached_property
+    def is_podcast(self) -> bool:
+        """Whether the blog publishes podcast feeds: the `podcast` setting is given, or
+        a post carries audio (docs/reference.md §10)."""
+        snapshot = self.snapshot
+        return snapshot.blog.podcast.declared or any(p.episode for p in snapshot.posts)
+
+    def podcast(self) -> Channel:
+        """The podcast channel: every episode (or `podcast_limit`), fewer if its documents
+        would pass `feed_max_bytes`, with a warning naming how many were left out."""
+        if self._podcast is None:
+            blog, posts = self.snapshot.blog, self.snapshot.posts
+            whole = podcast_channel(blog, posts)
+            fitted = self._fit(lambda k: podcast_channel(blog, posts, k), len(whole.posts))
+            if len(fitted.posts) < len(whole.posts):
+                logging.getLogger("feeds").warning(
+                    "podcast feeds: %d of %d episodes left out to stay within "
+                    "feed_max_bytes (%d)", len(whole.posts) - len(fitted.posts),
+                    len(whole.posts), blog.feed_max_bytes)
+            self._podcast = fitted
+        return self._podcast
 
     def _blog_channel(self) -> Channel:
         return self._subscription(self.kept())
@@ -258,6 +287,8 @@ class Site:
             return snapshot.posts[:pages.HOME_LIMIT]
         if route.kind == "feed":
             return self._blog_channel().posts
+        if route.kind == "podcast":
+            return self.podcast().posts if self.is_podcast else ()
         if route.kind == "post":
             post = snapshot.by_slug.get(route.key)
             return (post,) if post is not None else ()
@@ -270,6 +301,7 @@ class Site:
     def channels(self) -> list[Channel]:
         """The blog's channel, then each tag's and each author's (titles and places)."""
         found = [self._blog_channel()]
+        found += [podcast_channel(self.snapshot.blog, ())] if self.is_podcast else []
         found += [c for k in sorted(self.snapshot.by_tag)
                   if (c := self._topic("tag", k, fit=False))]
         found += [c for k in sorted(self.snapshot.by_author)
@@ -285,7 +317,7 @@ class Site:
         yield from routes.TOP_PAGES
         for channel in self.channels():
             folder = unquote(channel.path)
-            if folder:
+            if folder and not channel.podcast:  # the podcast has feeds, no page
                 yield folder
             yield from (routes.feed(folder, kind) for kind in routes.FEED_FILES)
         pages_count = archive_count(self.snapshot.blog, len(self.snapshot.posts), self.kept())

@@ -20,6 +20,10 @@ worked around here and tested in tests/test_syndication.py:
 8. feedgen's `dc_creator()` appends one element per call and `author()` writes
    `addr (Name)`: we call `dc_creator()` once with every name joined, and never
    `author()` in RSS (what readers make of each form: README "Compatibility").
+9. feedgen's podcast extension rejects `true`/`false` for `itunes:explicit` (Apple's
+   values today), drops a channel image whose URL does not end in .jpg or .png and
+   has no Podcasting 2.0 tag: the podcast feeds' elements are written by our own
+   extension (`_PodcastFeed`, `_PodcastEntry`), registered for those feeds only.
 """
 
 from __future__ import annotations
@@ -32,13 +36,16 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feeds import __version__
-from feeds.model import Author, Image, Post
+from feeds.model import Author, Enclosure, Episode, Image, Podcast, Post
+from feeds.normalize.episode import is_episode_file, whole_seconds
 from feeds.render.channel import Channel, entry_html
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ATOM = "http://www.w3.org/2005/Atom"
 _FH = "http://purl.org/syndication/history/1.0"
 _MEDIA = "http://search.yahoo.com/mrss/"
+_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+_PODCAST = "https://podcastindex.org/namespace/1.0"
 _GENERATOR = {"generator": "feeds", "version": __version__}
 
 
@@ -108,6 +115,107 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             etree.SubElement(parent, f"{{{_MEDIA}}}thumbnail", url=self.image.url)
 
 
+class _PodcastFeed(BaseExtension):  # type: ignore[misc]
+    """The podcast channel's Apple (`itunes:`) and Podcasting 2.0 (`podcast:`) tags."""
+
+    def __init__(self) -> None:
+        self.podcast: Podcast | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"itunes": _ITUNES, "podcast": _PODCAST}
+
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        self._extend(rss.find("channel"))
+        return rss
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        self._extend(feed)
+        return feed
+
+    def _extend(self, parent: etree._Element) -> None:
+        show = self.podcast
+        if show is None:
+            return
+        _itunes(parent, "author", show.author)
+        if show.owner_name or show.owner_email:
+            owner = etree.SubElement(parent, f"{{{_ITUNES}}}owner")
+            _itunes(owner, "name", show.owner_name)
+            _itunes(owner, "email", show.owner_email)
+        if show.image:
+            etree.SubElement(parent, f"{{{_ITUNES}}}image", href=show.image)
+        for top, subs in show.categories:
+            category = etree.SubElement(parent, f"{{{_ITUNES}}}category", text=top)
+            for sub in subs:
+                etree.SubElement(category, f"{{{_ITUNES}}}category", text=sub)
+        _itunes(parent, "explicit", _truth(show.explicit))
+        _itunes(parent, "type", show.type)
+        _podcast_tags(parent, show)
+
+
+def _podcast_tags(parent: etree._Element, show: Podcast) -> None:
+    etree.SubElement(parent, f"{{{_PODCAST}}}guid").text = show.guid
+    if show.locked is not None:
+        owner = {"owner": show.owner_email} if show.owner_email else {}
+        locked = etree.SubElement(parent, f"{{{_PODCAST}}}locked", owner)
+        locked.text = "yes" if show.locked else "no"
+    for url, text in show.funding:
+        etree.SubElement(parent, f"{{{_PODCAST}}}funding", url=url).text = text
+
+
+class _PodcastEntry(BaseEntryExtension):  # type: ignore[misc]
+    """An episode's tags: duration, number, season, type, explicit, transcripts and
+    chapters."""
+
+    def __init__(self) -> None:
+        self.episode: Episode | None = None
+        self.audio: Enclosure | None = None
+        self.explicit = False  # the podcast's, for an episode that does not say
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        self._extend(item)
+        return item
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        self._extend(entry)
+        return entry
+
+    def _extend(self, parent: etree._Element) -> None:
+        episode, audio = self.episode, self.audio
+        if episode is None or audio is None:
+            return
+        if audio.duration is not None:
+            _itunes(parent, "duration", str(whole_seconds(audio.duration)))
+        _itunes(parent, "episode", _optional(episode.number))
+        _itunes(parent, "season", _optional(episode.season))
+        _itunes(parent, "episodeType", episode.type)
+        explicit = self.explicit if episode.explicit is None else episode.explicit
+        _itunes(parent, "explicit", _truth(explicit))
+        for transcript in episode.transcripts:
+            etree.SubElement(parent, f"{{{_PODCAST}}}transcript", url=transcript.url,
+                             type=transcript.type)
+        if episode.chapters is not None:
+            etree.SubElement(parent, f"{{{_PODCAST}}}chapters", url=episode.chapters.url,
+                             type=episode.chapters.type)
+
+
+def _itunes(parent: etree._Element, name: str, text: str | None) -> None:
+    if text is not None:
+        etree.SubElement(parent, f"{{{_ITUNES}}}{name}").text = text
+
+
+def _truth(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _optional(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def episode_file(post: Post) -> Enclosure | None:
+    """What a podcast app plays of a post: its first audio (or video) enclosure."""
+    return next((e for e in post.enclosures if is_episode_file(e)), None)
+
+
 def _distinct_updated(element: etree._Element | None, seen: set[str]) -> None:
     """Two entries updated at the same instant (two posts dated the same day, say) get
     the W3C validator's DuplicateUpdated warning, which compares the text: a repeat is
@@ -133,7 +241,10 @@ def _generator(channel: Channel, kind: str) -> Any:
     blog = channel.blog
     fg.title(channel.title)
     fg.description(channel.description)
-    fg.language(blog.language)
+    fg.language(blog.podcast.language if channel.podcast else blog.language)
+    if channel.podcast:
+        fg.register_extension("episodes", _PodcastFeed, _PodcastEntry, atom=True, rss=True)
+        fg.episodes.podcast = blog.podcast
     fg.generator(**_GENERATOR)
     fg.updated(_utc(channel.updated))
     fg.lastBuildDate(_utc(channel.updated))
@@ -169,7 +280,9 @@ def render_rss(channel: Channel) -> bytes:
     if channel.blog.image:
         fg.image(url=channel.blog.image, title=channel.title, link=channel.home_url)
     for post in channel.posts:
-        _rss_entry(fg.add_entry(order="append"), post)
+        entry = fg.add_entry(order="append")
+        _rss_entry(entry, post)
+        _episode(entry, channel, post)
     result: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return result
 
@@ -184,9 +297,15 @@ def _rss_entry(fe: Any, post: Post) -> None:
     _categories(fe, post.tags)
     _rss_authors(fe, post.authors)
     fe.feeds.image = post.image
-    if post.enclosures:  # RSS allows one enclosure per item
-        first = post.enclosures[0]
+    if post.enclosures:  # RSS allows one enclosure per item: the audio, if any
+        first = episode_file(post) or post.enclosures[0]
         fe.enclosure(url=first.url, length=str(first.length), type=first.type)
+
+
+def _episode(fe: Any, channel: Channel, post: Post) -> None:
+    if channel.podcast:
+        fe.episodes.episode, fe.episodes.audio = post.episode, episode_file(post)
+        fe.episodes.explicit = channel.blog.podcast.explicit
 
 
 def _rss_authors(fe: Any, authors: tuple[Author, ...]) -> None:
@@ -218,6 +337,7 @@ def render_atom(channel: Channel) -> bytes:
     for post in channel.posts:
         entry = fg.add_entry(order="append")
         _atom_entry(entry, post)
+        _episode(entry, channel, post)
         entry.feeds.updated_seen = seen
     result: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return result
