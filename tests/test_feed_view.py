@@ -158,3 +158,23 @@ def test_the_export_has_a_page_for_every_feed_and_every_link_resolves(tmp_path: 
 def html_file(path: Path) -> bool:
     with path.open("rb") as handle:
         return handle.read(15).lower() == b"<!doctype html>"
+
+
+def test_the_page_escapes_what_posts_say_and_shows_an_empty_feed(tmp_path: Path) -> None:
+    from conftest import FakeClock, post, write_posts
+
+    from feeds.library import Library, Options
+    from feeds.render.site import Site
+
+    hostile = '<script>alert(1)</script> & "quotes"'
+    root = write_posts(tmp_path / "posts", {
+        "a.md": post("T", extra=f"summary: '{hostile}'\ntags: ['<b>x</b>']\n")})
+    site = Site(Library(Options(root), FakeClock()).snapshot())
+    for path in ("rss.html", "tags/b-x-b/atom.html"):
+        page = html.fromstring(site.document(path).body)
+        assert page.find(".//script") is None and page.find(".//main//b") is None
+        assert hostile in page.text_content()
+    empty = Site(Library(Options(write_posts(tmp_path / "empty", {})), FakeClock()).snapshot())
+    page = html.fromstring(empty.document("atom.html").body)
+    assert "Nothing published yet." in page.text_content()
+    assert page.findtext(".//code[@id='feed-url']").endswith("/atom.xml")
