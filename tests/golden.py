@@ -2,9 +2,10 @@
 
 The sample blog's documents as `feeds serve --base-url SAMPLE_BASE` sends them, on
 a fixed clock: the home, about and post pages, a tag's and an author's page and
-feeds, the podcast feeds, feeds.opml, feed.xsl and the 404 page; and, from a copy of the sample cut
-into small archive pages, the paged subscription feeds and an archive page in
-each format. Regenerate after an intended change of output, then review the diff:
+feeds, the podcast feeds, feeds' pages for people, feeds.opml, feed.xsl and the 404
+page; and, from a copy of the sample cut into small archive pages, the paged
+subscription feeds and an archive page in each format. Regenerate after an intended
+change of output, then review the diff:
 
     python tests/golden.py
 """
@@ -32,8 +33,9 @@ from feeds.web.app import create_app  # noqa: E402
 GOLDEN = HERE / "golden"
 FEEDS = ("rss.xml", "atom.xml", "feed.json")
 # One address of each kind `feeds/render/site.py` renders, from the sample blog.
-SAMPLE_PATHS = ("", "about", "about.json", "feeds.opml", "feed.xsl", *FEEDS,
-                "posts/fog-week/", "tags/weather/", *(f"tags/weather/{f}" for f in FEEDS),
+SAMPLE_PATHS = ("", "about", "about.json", "feeds.opml", "feed.xsl", *FEEDS, "rss.html",
+                "atom.html", "posts/fog-week/", "tags/weather/rss.html",
+                "tags/weather/", *(f"tags/weather/{f}" for f in FEEDS),
                 "authors/tomas/", *(f"authors/tomas/{f}" for f in FEEDS),
                 *(f"podcast/{f}" for f in FEEDS))
 # From the sample with small archive pages: a subscription feed that links to the

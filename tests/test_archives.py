@@ -10,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from conftest import FakeClock, write_posts
-from lxml import etree
+from lxml import etree, html
 
 from feeds.library import Library, Options
 from feeds.render.site import Site
@@ -137,8 +137,13 @@ def test_feeds_point_browsers_to_feed_xsl(site: Site) -> None:
         assert site.document(kind).body.splitlines()[1] == (
             b'<?xml-stylesheet type="text/xsl" href="https://many.example.org/feed.xsl"?>')
     transform = etree.XSLT(etree.fromstring(site.document("feed.xsl").body))
-    page = str(transform(etree.fromstring(site.document("atom.xml").body)))
-    assert "This is a web feed" in page and "Post 22" in page
+    for kind in ("rss", "atom"):
+        page = html.fromstring(str(transform(etree.fromstring(site.document(f"{kind}.xml").body))))
+        assert "This is a web feed" in page.text_content() and "Post 22" in page.text_content()
+        # where XSLT still runs, the page links to the feed's page that needs none
+        link = page.get_element_by_id("feed-page").get("href")
+        assert link == f"https://many.example.org/{kind}.html"
+        site.document(link.removeprefix("https://many.example.org/"))
 
 
 def test_lead_picture_as_media_rss(tmp_path: Path) -> None:

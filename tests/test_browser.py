@@ -1,6 +1,7 @@
 """What a person sees in a browser (headless Chromium, Debian's package, installed by
-.ci/run): the home page, a post, the About page, and the feeds through feed.xsl.
-Screenshots are kept in test-artifacts/."""
+.ci/run): the home page, a post, the About page, and the feeds as their pages for people
+(rendered by the server: no XSLT, so no removal banner). Screenshots are kept in
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -74,11 +75,29 @@ def test_about_page(server: Server) -> None:
     assert "Tomás Ek" in text(page) and "RSS 2.0" in text(page)
 
 
-@pytest.mark.parametrize("feed", ["rss.xml", "atom.xml"])
-def test_feeds_read_as_pages_through_feed_xsl(server: Server, feed: str) -> None:
-    page = seen(server, "/" + feed, feed.replace(".", "-"))
+@pytest.mark.parametrize("feed", ["rss.xml", "atom.xml", "tags/weather/rss.xml"])
+def test_feeds_open_as_their_pages_without_xslt(server: Server, feed: str) -> None:
+    page = seen(server, "/" + feed, feed.replace(".", "-").replace("/", "-"))
     assert "This is a web feed" in text(page)
-    assert page.findtext(".//h1") == "Harbour Light"
-    assert page.findtext(".//code[@id='feed-url']") == server.base + feed
+    assert page.findtext(".//title").endswith("feed)")  # ours, not the XSLT's "(web feed)"
+    assert page.findtext(".//h1").startswith("Harbour Light")
+    assert page.get_element_by_id("feed-url").text_content() == server.base + feed
     entries = [a.text_content() for a in page.findall(".//li[@class='entry']/a")]
-    assert entries[0] == "Harbour Light Radio 2: Lifting Day" and len(entries) == 15
+    assert len(entries) == (15 if feed.count("/") == 0 else 6)
+    assert entries[0] == ("Harbour Light Radio 2: Lifting Day" if len(entries) == 15
+                          else "Harbour Light Radio 1: The Morning Report")
+    assert page.find(".//xslt-warning-banner") is None  # Chromium's XSLT removal notice
+    assert "does not appear to have any style information" not in text(page)  # XML tree
+
+
+def test_rss_xml_on_a_desktop_screen(server: Server) -> None:
+    """The view a person gets clicking rss.xml, at a desktop size (the screenshot of
+    docs/reference.md §5.4)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "rss-xml-desktop.png"
+    chromium(server.base + "rss.xml", "--window-size=1200,900", f"--screenshot={shot}")
+    assert shot.stat().st_size > 5000
+    page = html.fromstring(chromium(server.base + "rss.xml", "--dump-dom"))
+    assert page.find(".//xslt-warning-banner") is None
+    assert page.get_element_by_id("feed-url").text_content() == server.base + "rss.xml"
+    assert page.findtext(".//p[@id='subscribe']/strong") == "This is a web feed."

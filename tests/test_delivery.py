@@ -150,3 +150,23 @@ def test_a_document_is_prepared_once_however_often_it_is_asked_for(client) -> No
         client.get("/rss.xml", headers={"Accept-Encoding": "gzip"})
     assert state.renders == 1
     assert state.served().prepared("rss.xml") is state.served().prepared("rss.xml")
+
+
+def test_a_navigation_gets_the_view_made_once_on_first_need() -> None:
+    made: list[Prepared] = []
+    page = Document.of(b"<!doctype html>" + b"v" * 300, "text/html; charset=utf-8", LAST, "page")
+
+    def make() -> Prepared:
+        made.append(Prepared(page, [], vary="Sec-Fetch-Dest"))
+        return made[-1]
+
+    feed = Prepared(PREPARED.document, [], "application/xml", make, "Sec-Fetch-Dest")
+    for environ in ({}, {"HTTP_ACCEPT": "text/html"}, {"HTTP_SEC_FETCH_DEST": "empty"},
+                    {"HTTP_SEC_FETCH_MODE": "no-cors"}):
+        assert feed.respond(environ)[2] == BODY
+    assert not made  # pollers never pay for the page
+    for environ in ({"HTTP_SEC_FETCH_DEST": "document"}, {"HTTP_SEC_FETCH_MODE": "Navigate"}):
+        status, headers, body = feed.respond(environ)
+        assert (status, body) == ("200 OK", page.body)
+        assert dict(headers)["Content-Type"].startswith("text/html")
+    assert len(made) == 1

@@ -65,6 +65,7 @@ def test_every_document_of_the_rough_blog_is_valid(library: Library) -> None:
     for path in site.addresses():
         body = site.document(path).body
         kind = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else "page"
+        kind = "page" if kind == "html" else kind  # a feed's page for people
         if kind in ("xml", "xsl", "opml"):
             etree.fromstring(body, etree.XMLParser(recover=False, resolve_entities=False))
         elif kind == "json":

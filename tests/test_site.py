@@ -57,8 +57,8 @@ def test_addresses_and_not_found(tmp_path: Path, clock: FakeClock) -> None:
     site = site_for(root, clock)
     assert list(site.addresses()) == [
         "", "about", "about.json", "feeds.opml", "feed.xsl", "rss.xml", "atom.xml", "feed.json",
-        "authors/ann/", "authors/ann/rss.xml", "authors/ann/atom.xml", "authors/ann/feed.json",
-        "posts/a/"]
+        "rss.html", "atom.html", "authors/ann/", "authors/ann/rss.xml", "authors/ann/atom.xml",
+        "authors/ann/feed.json", "authors/ann/rss.html", "authors/ann/atom.html", "posts/a/"]
     for missing in ["posts/draft/", "posts/a", "posts/", "nope", "posts/../about",
                     "posts/a/extra/", "tags/nope/", "tags/nope/rss.xml", "authors/bo/",
                     "authors/ann/nope.xml", "archive/1/rss.xml", "archive/x/rss.xml",

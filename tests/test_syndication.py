@@ -80,10 +80,25 @@ def test_dates_are_written_in_utc() -> None:  # trap 3: feedgen takes the zone a
 def test_rss_channel_link_is_the_home_page() -> None:  # trap 4: last link() wins
     rss = etree.fromstring(render_rss(blog_channel(BLOG, POSTS)))
     assert rss.findtext("channel/link") == "https://blog.example.org/"
-    self_link = rss.find(f"channel/{ATOM}link")
+    self_link = rss.find(f"channel/{ATOM}link[@rel='self']")
     assert self_link is not None
     assert self_link.attrib == {"href": "https://blog.example.org/rss.xml", "rel": "self",
                                 "type": "application/rss+xml"}
+
+
+def test_feeds_link_their_page_for_people_and_keep_the_site_as_their_link() -> None:
+    """RSS: `atom:link rel="alternate"` before `<link>` (feedparser keeps the last HTML
+    alternate as the site); Atom: `related`, its one HTML alternate being the site."""
+    rss, atom = render_rss(blog_channel(BLOG, POSTS)), render_atom(blog_channel(BLOG, POSTS))
+    view = etree.fromstring(rss).find(f"channel/{ATOM}link[@rel='alternate']")
+    assert view is not None and view.attrib == {
+        "href": "https://blog.example.org/rss.html", "rel": "alternate", "type": "text/html"}
+    related = etree.fromstring(atom).findall(f"{ATOM}link[@type='text/html']")
+    assert [(link.get("rel"), link.get("href")) for link in related] == [
+        ("alternate", "https://blog.example.org/"),
+        ("related", "https://blog.example.org/atom.html")]
+    for body in (rss, atom):
+        assert feedparser.parse(body).feed.link == "https://blog.example.org/"
 
 
 def test_atom_entry_links_keep_rel_type_and_length() -> None:  # trap 5: upstream issue 135

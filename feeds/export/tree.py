@@ -131,7 +131,8 @@ class Tree:
                 os.unlink(part, dir_fd=fd)  # the link itself, never what it points to
             if not create:
                 return None
-            os.mkdir(part, 0o755, dir_fd=fd)
+            with contextlib.suppress(FileExistsError):  # made by another build process
+                os.mkdir(part, 0o755, dir_fd=fd)
             return os.open(part, _DIR, dir_fd=fd)
         finally:
             os.close(fd)

@@ -51,6 +51,10 @@ class Channel:
         """Absolute URL of this channel's document in format `kind`."""
         return self.blog.url(routes.feed(self.path, kind))
 
+    def view_url(self, kind: str) -> str:
+        """Absolute URL of the page for people of this channel's `kind` feed (rss, atom)."""
+        return self.blog.url(routes.view(self.path, kind))
+
     def archive_url(self, number: int, kind: str) -> str:
         """Absolute URL of archive page `number` in format `kind`."""
         return self.blog.url(routes.feed(routes.archive_folder(number), kind))

@@ -17,7 +17,7 @@ from feeds.library import Snapshot
 from feeds.model import Author, Blog, Post
 from feeds.normalize.dates import rfc3339
 from feeds.normalize.text import slugify
-from feeds.render.channel import Channel
+from feeds.render.channel import CONTENT_TYPES, Channel
 from feeds.render.jsonfeed import person
 
 HOME_LIMIT = 50
@@ -82,6 +82,20 @@ def topic_page(snapshot: Snapshot, channel: Channel) -> bytes:
     feeds = [(kind, channel.feed_url(kind)) for kind in routes.FEED_FILES]
     return _page("topic.html", snapshot.blog, channel=channel, posts=channel.posts,
                  feeds=feeds)
+
+
+# What each feed format is called on its page for people.
+FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+def feed_page(snapshot: Snapshot, channel: Channel, kind: str) -> bytes:
+    """The page for people of a channel's RSS or Atom feed (rss.html, atom.html): how to
+    subscribe, the address to copy, the entries. The feed's own view, without XSLT."""
+    others = [(FORMAT_NAMES[k], channel.view_url(k) if k in routes.FEED_VIEWS
+               else channel.feed_url(k)) for k in routes.FEED_FILES if k != kind]
+    return _page("feed.html", snapshot.blog, channel=channel, posts=channel.posts,
+                 name=FORMAT_NAMES[kind], kind=kind, others=others,
+                 feed_type=CONTENT_TYPES[kind].partition(";")[0])
 
 
 def about_page(snapshot: Snapshot) -> bytes:

@@ -113,18 +113,18 @@ class Site:
         route = routes.parse(path)
         if route is None:
             raise NotFound(path)
-        if route.kind == "feed":
-            return self._feed(self._blog_channel(), route.format, "feed")
-        if route.kind == "archive":
-            return self._archive(route.number, route.format, path)
+        if route.kind == "podcast":
+            if not self.is_podcast:
+                raise NotFound(path)
+            if route.view:
+                return self._view(self.podcast(), route.format)
+            return self._feed(self.podcast(), route.format, "feed")
+        if route.format:  # a feed, or its page for people
+            return self._feed_document(route, path)
         if route.kind == "post":
             return self._post(route.key, path)
         if route.kind in ("tag", "author"):
             return self._section(route, path)
-        if route.kind == "podcast":
-            if not self.is_podcast:
-                raise NotFound(path)
-            return self._feed(self.podcast(), route.format, "feed")
         return self._top(route.kind)
 
     def _top(self, kind: str) -> Document:
@@ -152,10 +152,32 @@ class Site:
         channel = self._topic(route.kind, route.key)
         if channel is None:
             raise NotFound(path)
-        if route.is_feed:
-            return self._feed(channel, route.format, "feed")
         body = pages.topic_page(self.snapshot, self._hydrated(channel))
         return Document.of(body, CONTENT_TYPES["html"], channel.updated, "page")
+
+    def _feed_document(self, route: routes.Route, path: str) -> Document:
+        channel = self._channel(route)
+        if channel is None:
+            raise NotFound(path)
+        if route.view:
+            return self._view(channel, route.format)
+        cache = "archive" if channel.paging.complete else "feed"
+        return self._feed(channel, route.format, cache)
+
+    def _view(self, channel: Channel, kind: str) -> Document:
+        """A feed's page for people (a summary may come from a body: posts are rendered)."""
+        body = pages.feed_page(self.snapshot, self._hydrated(channel), kind)
+        return Document.of(body, CONTENT_TYPES["html"], self._newest(channel.posts), "page")
+
+    def _channel(self, route: routes.Route) -> Channel | None:
+        """The channel of a feed's address: the blog's, an archive page, a tag's, an
+        author's."""
+        if route.kind == "feed":
+            return self._blog_channel()
+        if route.kind == "archive":
+            return archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
+                                   route.number)
+        return self._topic(route.kind, route.key)
 
     def _topic(self, kind: str, key: str, fit: bool = True) -> Channel | None:
         """A tag's or author's channel; `fit`: within `feed_max_bytes` (else as listed)."""
@@ -175,12 +197,6 @@ class Site:
         if (kind, key) not in self._fitted:
             self._fitted[kind, key] = len(self._fit(make, count).posts)
         return make(self._fitted[kind, key])
-
-    def _archive(self, number: int, kind: str, path: str) -> Document:
-        channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(), number)
-        if channel is None:
-            raise NotFound(path)
-        return self._feed(channel, kind, "archive" if channel.paging.complete else "feed")
 
     def _feed(self, channel: Channel, kind: str, cache: str) -> Document:
         channel = self._hydrated(channel)
@@ -272,7 +288,7 @@ class Site:
             if channel is None or not all(found):
                 return None
             digests = "".join(d for d in found if d)
-            return f"{base}:{routes.FEED_FILES[route.format]}:{channel.paging}:" + \
+            return f"{base}:{path.rpartition('/')[2]}:{channel.paging}:" + \
                 hashlib.sha256(digests.encode()).hexdigest()[:20]
         return None
 
@@ -319,12 +335,17 @@ class Site:
             folder = unquote(channel.path)
             if folder and not channel.podcast:  # the podcast has feeds, no page
                 yield folder
-            yield from (routes.feed(folder, kind) for kind in routes.FEED_FILES)
+            yield from _feed_folder(folder)
         pages_count = archive_count(self.snapshot.blog, len(self.snapshot.posts), self.kept())
         for number in range(1, pages_count + 1):
-            yield from (routes.feed(routes.archive_folder(number), kind)
-                        for kind in routes.FEED_FILES)
+            yield from _feed_folder(routes.archive_folder(number))
         yield from (unquote(routes.post_folder(p.slug)) for p in self.snapshot.posts)
+
+
+def _feed_folder(folder: str) -> Iterator[str]:
+    """The feeds of a folder, then their pages for people."""
+    yield from (routes.feed(folder, kind) for kind in routes.FEED_FILES)
+    yield from (routes.view(folder, kind) for kind in routes.FEED_VIEWS)
 
 
 def _upper_bound(channel: Channel) -> int:

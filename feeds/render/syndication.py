@@ -13,8 +13,10 @@ worked around here and tested in tests/test_syndication.py:
    breaks enclosures): Atom entry links are written by our own entry extension.
 6. No hub link, paging link or stylesheet instruction, in RSS or Atom: our feed
    extension adds `atom:link rel="hub"`, the RFC 5005 links with `fh:archive`,
-   and `<?xml-stylesheet?>` pointing to feed.xsl; our entry extension adds the
-   lead picture as Media RSS.
+   `<?xml-stylesheet?>` pointing to feed.xsl and, in RSS, the feed's page for
+   people as `atom:link rel="alternate"` before `<link>` (feedparser takes the
+   last HTML alternate for the site); our entry extension adds the lead picture
+   as Media RSS.
 7. Not feedgen's, but met here: the W3C validator warns when two Atom entries
    have the same `updated` text; a repeat is written in an equivalent form.
 8. feedgen's `dc_creator()` appends one element per call and `author()` writes
@@ -57,12 +59,18 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
         self.links: list[tuple[str, str]] = []  # (rel, href) beyond feedgen's own
         self.archive = False
         self.stylesheet: str | None = None
+        self.view: str | None = None  # RSS: its page for people (Atom: see render_atom)
 
     def extend_ns(self) -> dict[str, str]:
         return {"fh": _FH, "media": _MEDIA}
 
     def extend_rss(self, rss: etree._Element) -> etree._Element:
-        self._extend(rss.find("channel"), f"{{{_ATOM}}}link")
+        channel = rss.find("channel")
+        self._extend(channel, f"{{{_ATOM}}}link")
+        if self.view:  # before <link>: feedparser takes the last HTML alternate for the site
+            view = etree.Element(f"{{{_ATOM}}}link",
+                                 {"href": self.view, "rel": "alternate", "type": "text/html"})
+            channel.find("link").addprevious(view)
         self._stylesheet(rss)
         return rss
 
@@ -277,6 +285,7 @@ def render_rss(channel: Channel) -> bytes:
     fg = _generator(channel, "rss")
     fg.link(href=channel.feed_url("rss"), rel="self", type="application/rss+xml")
     fg.link(href=channel.home_url, rel="alternate")  # last: it becomes <link>
+    fg.feeds.view = channel.view_url("rss")
     if channel.blog.image:
         fg.image(url=channel.blog.image, title=channel.title, link=channel.home_url)
     for post in channel.posts:
@@ -327,6 +336,9 @@ def render_atom(channel: Channel) -> bytes:
     fg.id(channel.feed_url("atom"))
     fg.link(href=channel.home_url, rel="alternate", type="text/html")
     fg.link(href=channel.feed_url("atom"), rel="self", type="application/atom+xml")
+    # `related`, not a second `alternate`: RFC 4287 allows one HTML alternate (the site's
+    # page, which readers show as the website); the validator errs on two.
+    fg.link(href=channel.view_url("atom"), rel="related", type="text/html")
     fg.subtitle(channel.description)
     fg.author([_person(a) for a in blog.default_authors] or {"name": blog.title})
     if blog.image:

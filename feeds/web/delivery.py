@@ -65,13 +65,19 @@ class Prepared:
     of them are known at once.
     `browser_type`: a Content-Type for browsers (whose Accept starts with text/html):
     Chromium applies a feed's XSLT only to XML it is given as application/xml.
+    `view`: makes the document a browser's navigation gets instead (the feed's page for
+    people), on the first navigation; `vary`: the Vary header, when not the default.
     """
 
     def __init__(self, document: Document, common: list[tuple[str, str]],
-                 browser_type: str | None = None) -> None:
+                 browser_type: str | None = None, view: Callable[[], Prepared] | None = None,
+                 vary: str | None = None) -> None:
         self.document = document
         self.last_modified = document.last_modified
-        self.vary = "Accept, Accept-Encoding" if browser_type else "Accept-Encoding"
+        self.vary = vary or ("Accept, Accept-Encoding" if browser_type else "Accept-Encoding")
+        self._make_view = view
+        self._view: Prepared | None = None
+        self._view_lock = threading.Lock()
         self.codings: tuple[str | None, ...] = (None,)
         if len(document.body) >= COMPRESSIBLE_MIN:
             self.codings = (None, "gzip", "br") if brotli is not None else (None, "gzip")
@@ -129,8 +135,19 @@ class Prepared:
             headers.append(("Content-Encoding", coding))
         return Variant(body, etag, headers, validators)
 
+    def view(self) -> Prepared | None:
+        """What a navigation gets instead of this document (None: this document)."""
+        if self._make_view is not None and self._view is None:
+            with self._view_lock:
+                self._view = self._view or self._make_view()
+        return self._view
+
     def respond(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body for a GET or HEAD request."""
+        if self._make_view is not None and is_navigation(environ):
+            view = self.view()
+            assert view is not None
+            return view.respond(environ)
         browser = environ.get("HTTP_ACCEPT", "").startswith("text/html")
         coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), self.codings)
         if self._not_modified(environ):
@@ -147,6 +164,15 @@ class Prepared:
         if since is None or self.last_modified is None:
             return False
         return self.last_modified.replace(microsecond=0) <= since
+
+
+def is_navigation(environ: dict[str, Any]) -> bool:
+    """Whether a browser is opening the address as a page (Fetch Metadata): a person
+    who clicked it. Feed readers send no Sec-Fetch-*, and some send Accept: text/html,
+    so Accept cannot tell them apart."""
+    dest = str(environ.get("HTTP_SEC_FETCH_DEST", "")).strip().lower()
+    mode = str(environ.get("HTTP_SEC_FETCH_MODE", "")).strip().lower()
+    return dest == "document" or mode == "navigate"
 
 
 @lru_cache(maxsize=256)

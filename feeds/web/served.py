@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # for the type only: importing faults would load flask
 
 # RSS and Atom for a browser: a type it renders (applying feed.xsl) instead of saving.
 BROWSER_XML = "application/xml; charset=utf-8"
+# RSS and Atom answer a navigation with their page for people: caches keep them apart.
+FEED_VARY = "Accept, Accept-Encoding, Sec-Fetch-Dest, Sec-Fetch-Mode"
 # What `feeds serve` renders before forking its workers: every worker starts with them.
 AHEAD = (*(routes.feed("", kind) for kind in routes.FEED_FILES), "")
 
@@ -47,6 +49,18 @@ class Served:
 
     def _prepare(self, path: str) -> Prepared:
         document = self.site.document(path)
+        view = routes.view_of(path)
+        if view is None:
+            return Prepared(document, self._common(document, path))
+        return Prepared(document, self._common(document, path), BROWSER_XML,
+                        lambda: self._view(view), FEED_VARY)
+
+    def _view(self, path: str) -> Prepared:
+        """The page for people a feed answers a navigation with (rendered on the first)."""
+        document = self.site.document(path)
+        return Prepared(document, self._common(document, path), vary=FEED_VARY)
+
+    def _common(self, document: Document, path: str) -> list[tuple[str, str]]:
         blog = self.site.snapshot.blog
         common = [("Cache-Control", cache_control(document, blog.cache_seconds)),
                   ("X-Content-Type-Options", "nosniff")]
@@ -55,8 +69,7 @@ class Served:
         if document.kind == "feed" and blog.hubs:
             links = [f'<{hub}>; rel="hub"' for hub in blog.hubs]
             common.append(("Link", ", ".join([*links, f'<{blog.url(path)}>; rel="self"'])))
-        browser = BROWSER_XML if path.endswith(".xml") else None
-        return Prepared(document, common, browser)
+        return common
 
 
 def cache_control(document: Document, seconds: int) -> str:

@@ -1,5 +1,7 @@
 <?xml version="1.0" encoding="UTF-8"?>
-<!-- Shows an RSS 2.0 or Atom 1.0 feed of feeds as a readable page in a browser. -->
+<!-- Shows an RSS 2.0 or Atom 1.0 feed of feeds as a readable page in a browser that
+     still runs XSLT (a static export opened directly); the server answers a browser
+     with the feed's own page (rss.html, atom.html), which this one links to. -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:atom="http://www.w3.org/2005/Atom" exclude-result-prefixes="atom">
   <xsl:output method="html" encoding="UTF-8" indent="yes"/>
@@ -27,7 +29,8 @@
           your feed reader: <code id="feed-url"><xsl:value-of select="$self"/></code></p>
         <h1><xsl:value-of select="$title"/></h1>
         <p><xsl:value-of select="$about"/></p>
-        <p><a href="{$home}">Visit the website</a></p>
+        <p><a href="{$home}">Visit the website</a> ·
+          <a id="feed-page" href="{concat(substring($self, 1, string-length($self) - 4), '.html')}">This page without XSLT</a></p>
         <h2>Recent posts</h2>
         <ol>
           <xsl:apply-templates select="/rss/channel/item | /atom:feed/atom:entry"/>
