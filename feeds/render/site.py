@@ -113,12 +113,6 @@ class Site:
         route = routes.parse(path)
         if route is None:
             raise NotFound(path)
-        if route.kind == "podcast":
-            if not self.is_podcast:
-                raise NotFound(path)
-            if route.view:
-                return self._view(self.podcast(), route.format)
-            return self._feed(self.podcast(), route.format, "feed")
         if route.format:  # a feed, or its page for people
             return self._feed_document(route, path)
         if route.kind == "post":
@@ -170,10 +164,12 @@ class Site:
         return Document.of(body, CONTENT_TYPES["html"], self._newest(channel.posts), "page")
 
     def _channel(self, route: routes.Route) -> Channel | None:
-        """The channel of a feed's address: the blog's, an archive page, a tag's, an
-        author's."""
+        """The channel of a feed's address: the blog's, the podcast's, an archive page, a
+        tag's, an author's."""
         if route.kind == "feed":
             return self._blog_channel()
+        if route.kind == "podcast":
+            return self.podcast() if self.is_podcast else None
         if route.kind == "archive":
             return archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
                                    route.number)
