@@ -35,6 +35,23 @@ ACCEPTED = [
     ({"name": "Jane Roe", "email": "jane@example.org"},
      [Author("jane-roe", "Jane Roe", "jane@example.org")]),
     ("Fish &amp; Chips Ltd", [Author("fish", "Fish"), Author("chips-ltd", "Chips Ltd")]),
+    # issue 11: a word that is no registry id is a name (Jekyll's `author: parkr`)
+    ("parkr", [Author("parkr", "parkr")]),
+    ("mattr-", [Author("mattr", "mattr-")]),
+    (["parkr", "MARIA"], [Author("parkr", "parkr"), MARIA]),  # ids match in any case
+    # Hugo (OpenTelemetry): Markdown links, an organisation after each
+    ("[Sergey Kanzhelev](https://github.com/SergeyKanzhelev)",
+     [Author("sergey-kanzhelev", "Sergey Kanzhelev", None, "https://github.com/SergeyKanzhelev")]),
+    ("[Severin Neumann](https://github.com/svrnm) (Cisco), [Patrice Chalin](https://github.com/"
+     "chalin/) (CNCF)", [Author("severin-neumann", "Severin Neumann", None, "https://github.com/svrnm"),
+                         Author("patrice-chalin", "Patrice Chalin", None, "https://github.com/chalin/")]),
+    ("[Maria Lind](https://example.org/m) (Acme)", [MARIA]),
+    ("[Jane Roe](javascript:alert)", [Author("jane-roe", "Jane Roe")]),
+    # Hugo (gRPC): mappings with `link` and keys for the theme
+    ({"name": "Yuxuan Li", "link": "https://github.com/lyuxuan", "position": "Google"},
+     [Author("yuxuan-li", "Yuxuan Li", None, "https://github.com/lyuxuan")]),
+    ([{"name": "Robert Sayre", "position": "VSCO"}, {"name": "Melinda Lu", "guest": True}],
+     [Author("robert-sayre", "Robert Sayre"), Author("melinda-lu", "Melinda Lu")]),
 ]
 
 
@@ -50,7 +67,6 @@ REJECTED = [
     ("...", "no name"),
     ("-- !!", "no name"),
     ("jane@example.org", "email but no name"),
-    ("nobody", "unknown author id 'nobody'"),
     (5, "not text"),
     ({"email": "x@example.org"}, "needs a `name`"),
 ]

@@ -99,8 +99,8 @@ BAD_SETTINGS = [
     ("language: 'english please'", "language", "BCP 47"),
     ("date_order: XYZ", "date_order", "one of MDY, DMY, YMD"),
     ("title: no", "title", "must be text"),
-    ("authors: {Bad Id: {name: X}}", "authors", "lower-case"),
-    ("author: nobody", "author", "unknown author id"),
+    ("authors: {Bad Id: {name: X}}", "authors", "letters, digits and hyphens"),
+    ("author: x@example.org", "author", "email but no name"),
 ]
 
 
@@ -166,6 +166,22 @@ def test_registry_authors_are_checked(tmp_path: Path) -> None:
     root = write_posts(tmp_path / "posts", {}, blog=blog)
     with pytest.raises(ConfigError, match="not an http"):
         Library(Options(root))
+
+
+def test_registry_ids_and_unknown_one_word_authors(tmp_path: Path, clock: FakeClock) -> None:
+    """Issue 11: a registry id written in capitals is matched ignoring case, as every
+    author is; a word that is no registry id is a name, and the post is published."""
+    blog = "---\nauthors:\n  MikeMcQuaid: {name: Mike McQuaid}\n---\n"
+    root = write_posts(tmp_path / "posts", {
+        "2016-09-21-a.md": post("A", "2016-09-21", extra="author: MikeMcQuaid\n"),
+        "2016-09-22-b.md": post("B", "2016-09-22", extra="author: mikemcquaid\n"),
+        "2016-09-23-c.md": post("C", "2016-09-23", extra="author: parkr\n"),
+    }, blog=blog)
+    library = Library(Options(root), clock)
+    assert not [p for p in library.problems if p.severity is Severity.ERROR]
+    credits = {p.title: [(a.id, a.name) for a in p.authors] for p in library.snapshot().posts}
+    assert credits == {"A": [("mikemcquaid", "Mike McQuaid")],
+                       "B": [("mikemcquaid", "Mike McQuaid")], "C": [("parkr", "parkr")]}
 
 
 def test_a_body_not_rendered_is_none_never_empty(blog: Path, clock: FakeClock) -> None:

@@ -112,7 +112,6 @@ ERRORS = [
     ("title: T\ndate: '10 Dec 2014 09:30 CET'", 3, "unknown time zone 'CET'"),
     ("title: T\ndate: nonsense", 3, "not a date"),
     ("title: T\nupdated: nonsense", 3, "`updated`"),
-    ("title: T\nauthor: nobody", 3, "unknown author id 'nobody'"),
     ("title: T\nauthor: '...'", 3, "no name"),
     ("title: T\nauthor: x@example.org", 3, "email but no name"),
     ("title: T\nid: not a uri", 3, "not a URI"),

@@ -18,11 +18,14 @@ NOW = datetime(2024, 1, 1, tzinfo=UTC)
 def test_listing_sorts_posts_and_assets_and_skips_ignored_names(tmp_path: Path) -> None:
     for rel in ["b.md", "a.txt", "sub/c.markdown", "d.html", "images/x.png", "_blog.md",
                 "_drafts/e.md", ".hidden.md", "f.md~", ".#g.md", "#h.md#", "i.swp", "j.tmp",
-                "notes.rst"]:
+                "notes.rst", "docs/_posts/2014-05-06-x.markdown", "_posts/2016-09-21-a.md",
+                "_posts/_config.yml"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     listing = sources.list_files(tmp_path)
-    assert list(listing.posts) == ["a.txt", "b.md", "d.html", "sub/c.markdown"]
+    # Jekyll's `_posts` is read (issue 11); what starts with `_` inside it is not.
+    assert list(listing.posts) == ["_posts/2016-09-21-a.md", "a.txt", "b.md", "d.html",
+                                   "docs/_posts/2014-05-06-x.markdown", "sub/c.markdown"]
     assert listing.assets == {"images/x.png", "notes.rst"}
 
 

@@ -14,7 +14,9 @@ _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]*?)\s*<\s*(?P<email>[^<>\s]+@[^<>\s]+)
 _EMAIL_NAME = re.compile(r"^(?P<email>[^()\s]+@[^()\s]+)\s*\(\s*(?P<name>[^()]+?)\s*\)$")
 _EMAIL = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")
 _URI = re.compile(r"^(?:https?://[^\s/?#]+[^\s]*|mailto:[^@\s]+@[^@\s]+)$", re.IGNORECASE)
-_AUTHOR_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+# A Markdown link naming a person, then perhaps their organisation: `[Name](url) (Org)`,
+# as Hugo sites (OpenTelemetry's) write authors; the organisation is not part of the name.
+_MARKDOWN_LINK = re.compile(r"^\[(?P<name>[^\[\]]+)\]\((?P<uri>[^()\s]+)\)(?:\s*\([^()]*\))?$")
 _BY = re.compile(r"^(?:by|from)\s+", re.IGNORECASE)
 # Separators between several authors in one string, outside <…> and (…).
 _SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.IGNORECASE)
@@ -74,11 +76,12 @@ def _parse_item(item: object, registry: Registry) -> list[Author]:
 
 
 def split_names(text: str) -> list[str]:
-    """`A and B`, `A & B`, `A, B` to parts; `Name <email>` and `email (Name)` stay whole."""
+    """`A and B`, `A & B`, `A, B` to parts; `Name <email>`, `email (Name)` and
+    `[Name](url) (Org)` stay whole."""
     text = _BY.sub("", clean_line(text))
     parts, depth, current = [], 0, ""
-    for piece in re.split(r"([<>()])", text):
-        depth += {"<": 1, "(": 1, ">": -1, ")": -1}.get(piece, 0)
+    for piece in re.split(r"([<>()\[\]])", text):
+        depth += {"<": 1, "(": 1, "[": 1, ">": -1, ")": -1, "]": -1}.get(piece, 0)
         current += piece
         if depth == 0 and _SEPARATOR.search(current):
             *done, current = _SEPARATOR.split(current)
@@ -93,10 +96,14 @@ def parse_one(text: str, registry: Registry) -> Author:
     known = registry.find(text)
     if known is not None:
         return known
+    link = _MARKDOWN_LINK.match(text)
+    if link is not None:  # a link that is no http(s) page is left out, the name kept
+        uri = link["uri"] if _URI.match(link["uri"]) else None
+        return registry.find(clean_line(link["name"])) or make_author(None, link["name"], None, uri)
+    # A word that is no registry id is a name, as Jekyll's `author: parkr` (jekyll-feed
+    # publishes "parkr"), never an error that would leave the post out.
     name, email = _name_and_email(text)
     if name is None:
-        if _AUTHOR_ID.match(text) and not email:
-            raise FieldError(f"unknown author id {quote(text)}; add it to the authors in _blog.md")
         raise FieldError(f"author {quote(text)} has an email but no name; write 'Name <{email}>'")
     if not _HAS_LETTER.search(name):
         raise FieldError(f"author {quote(text)} has no name")
@@ -111,8 +118,6 @@ def _name_and_email(text: str) -> tuple[str | None, str | None]:
             return clean_line(match["name"]) or None, match["email"]
     if _EMAIL.match(text):
         return None, text
-    if _AUTHOR_ID.match(text) and "." not in text and " " not in text:
-        return None, None
     return text, None
 
 
@@ -122,13 +127,16 @@ def _fallback_id(name: str) -> str:
 
 
 def _from_mapping(item: dict[object, object], registry: Registry) -> Author:
+    """`{name, email, uri}`; Hugo themes write the page as `link` or `url`, and add keys
+    for their templates (`position`, `company`, `blurb`, `guest`) that name no one."""
     name = item.get("name")
     if not isinstance(name, str) or not clean_line(name):
         raise FieldError(f"author {quote(item)} needs a `name`")
     known = registry.find(clean_line(name))
     if known is not None:
         return known
-    return make_author(None, name, item.get("email"), item.get("uri"))
+    uri = next((item[k] for k in ("uri", "link", "url") if item.get(k) is not None), None)
+    return make_author(None, name, item.get("email"), uri)
 
 
 def make_author(key: str | None, name: str, email: object, uri: object) -> Author:

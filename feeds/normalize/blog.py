@@ -93,16 +93,18 @@ def make_registry(entries: Mapping[str, Any]) -> Registry:
 
 
 def _registry_author(key: object, value: object) -> Author:
-    if not isinstance(key, str) or slugify(key) != key:
-        raise ConfigError("authors", f"author id {quote(key)} must be lower-case letters, "
-                          "digits and hyphens")
+    """One registry entry; its id is matched ignoring case (`MikeMcQuaid` is `mikemcquaid`),
+    so it is written so."""
+    if not isinstance(key, str) or slugify(key) != key.lower():
+        raise ConfigError("authors", f"author id {quote(key)} must be letters, digits and "
+                          "hyphens")
     if isinstance(value, str):
         value = {"name": value}
     if not isinstance(value, dict) or not isinstance(value.get("name"), str) \
             or not clean_line(value["name"]):
         raise ConfigError("authors", f"author {quote(key)} needs a `name`")
     try:
-        return make_author(key, value["name"], value.get("email"), value.get("uri"))
+        return make_author(key.lower(), value["name"], value.get("email"), value.get("uri"))
     except FieldError as exc:
         raise ConfigError("authors", f"author {quote(key)}: {exc}") from exc
 

@@ -57,8 +57,15 @@ class Listing:
     unreadable: tuple[str, ...] = ()
 
 
+# Jekyll's folder of posts: a blog moved from Jekyll keeps it (issue 11).
+JEKYLL_POSTS = "_posts"
+
+
 def is_ignored(name: str) -> bool:
-    """Hidden, private (`_`) and editor leftover names are never posts or assets."""
+    """Hidden, private (`_`) and editor leftover names are never posts or assets;
+    `_posts` is read, as Jekyll keeps a blog's posts there (docs/reference.md §2)."""
+    if name == JEKYLL_POSTS:
+        return False
     if name.startswith(("_", ".", ".#")) or name.endswith(("~", ".swp", ".tmp")):
         return True
     return name.startswith("#") and name.endswith("#")
