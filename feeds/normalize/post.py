@@ -14,12 +14,14 @@ from feeds import routes
 from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.formats import of_post
 from feeds.model import Author, Blog, Enclosure, Image, Post
+from feeds.normalize import addresses
 from feeds.normalize.authors import Registry, parse_authors
 from feeds.normalize.blog import registry_of
 from feeds.normalize.body import Place, asset_path, file_url, first_paragraph_text, render
 from feeds.normalize.dates import DateContext, local_date, parse_date
 from feeds.normalize.episode import FIELDS as EPISODE_FIELDS
 from feeds.normalize.episode import duration, make_episode
+from feeds.normalize.links import link_keys
 from feeds.normalize.media import MEDIA_TYPE, media_type
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.normalize.textpage import TextPage, read_text_page
@@ -28,7 +30,7 @@ from feeds.sources.frontmatter import RawPost
 KNOWN_FIELDS = frozenset({
     "title", "date", "updated", "author", "authors", "tags", "categories", "summary",
     "slug", "id", "link", "image", "image_caption", "enclosures", "draft", "lang",
-}) | EPISODE_FIELDS
+}) | EPISODE_FIELDS | addresses.FIELDS
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # CommonMark ATX heading
@@ -123,7 +125,9 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
         lang=_lang(work),
         extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
     )
-    return post, work.warnings
+    aliases = addresses.old_addresses(post, raw.meta, ctx.blog.permalink, ctx.dates.zone,
+                                      work.warn)
+    return replace(post, aliases=aliases, links=link_keys(body, place)), work.warnings
 
 
 def page_about(raw: RawPost, ctx: Context) -> str | None:
