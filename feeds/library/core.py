@@ -29,8 +29,9 @@ from feeds.library.postlist import PostList
 from feeds.library.reading import AssetSizes, AudioSeconds, Entry, source_digest
 from feeds.library.redirects import Redirects, redirects_of
 from feeds.model import Author, Blog, Post
+from feeds.normalize.fields import KNOWN_FIELDS
 from feeds.normalize.links import rewrite
-from feeds.normalize.post import KNOWN_FIELDS, Context, with_body
+from feeds.normalize.post import Context, with_body
 from feeds.normalize.text import slugify
 from feeds.sources import files as sources
 from feeds.sources.frontmatter import Limits, RawPost

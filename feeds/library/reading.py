@@ -23,7 +23,8 @@ from pathlib import Path
 from feeds.errors import PostError, Problem, Severity
 from feeds.library import records
 from feeds.model import Blog, Post
-from feeds.normalize.post import KNOWN_FIELDS, Context, normalize_post, page_about
+from feeds.normalize.fields import KNOWN_FIELDS
+from feeds.normalize.post import Context, normalize_post, page_about
 from feeds.sources import files as sources
 from feeds.sources import probe
 from feeds.sources.frontmatter import Limits, RawPost

@@ -1,98 +1,43 @@
-"""A split post file (`RawPost`) to a published `Post` record (docs/reference.md §2.1, §4)."""
+"""A split post file (`RawPost`) to a published `Post` record (docs/reference.md §2.1, §4).
+
+Dates are read in `postdates`, the picture and enclosures in `attachments`, the summary in
+`summaries`, and which fields are known (ours and other generators') in `fields`.
+"""
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
 from feeds import routes
-from feeds.errors import FieldError, PostError, Problem, Severity, quote
+from feeds.errors import FieldError, Problem, Severity, quote
 from feeds.formats import of_post
-from feeds.model import Author, Blog, Enclosure, Image, Post
+from feeds.model import Author, Blog, Post
 from feeds.normalize import addresses
-from feeds.normalize.authors import Registry, parse_authors
-from feeds.normalize.blog import registry_of
-from feeds.normalize.body import Place, asset_path, file_url, first_paragraph_text, render
-from feeds.normalize.dates import DateContext, local_date, parse_date
-from feeds.normalize.episode import FIELDS as EPISODE_FIELDS
-from feeds.normalize.episode import duration, make_episode
+from feeds.normalize.attachments import post_enclosures, post_image
+from feeds.normalize.authors import parse_authors
+from feeds.normalize.body import Place, render
+from feeds.normalize.dates import local_date
+from feeds.normalize.episode import make_episode
+from feeds.normalize.fields import KNOWN_FIELDS, check_fields
 from feeds.normalize.links import link_keys
-from feeds.normalize.media import MEDIA_TYPE, media_type
+from feeds.normalize.postdates import DATE_PREFIX, post_date, post_updated
+from feeds.normalize.summaries import summary_of
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.normalize.textpage import TextPage, read_text_page
+from feeds.normalize.work import Context, Work, yaml_hint
 from feeds.sources.frontmatter import RawPost
 
-KNOWN_FIELDS = frozenset({
-    "title", "date", "updated", "author", "authors", "tags", "categories", "summary",
-    "slug", "id", "link", "image", "image_caption", "enclosures", "draft", "lang",
-}) | EPISODE_FIELDS | addresses.FIELDS
-_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
+__all__ = ["KNOWN_FIELDS", "Context", "blog_author", "normalize_post", "page_about", "with_body"]
+
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # CommonMark ATX heading
 _BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything a post's normalisation depends on besides its own file."""
-
-    blog: Blog
-    assets: frozenset[str]
-    asset_size: Callable[[str], int | None] = lambda _path: None
-    # Playing time in seconds of an audio asset, from its header (feeds.sources.probe).
-    asset_seconds: Callable[[str], float | None] = lambda _path: None
-    registry: Registry = field(default_factory=Registry)
-    dates: DateContext = field(default_factory=DateContext)
-
-    @classmethod
-    def of(cls, blog: Blog, assets: frozenset[str],
-           asset_size: Callable[[str], int | None],
-           asset_seconds: Callable[[str], float | None] = lambda _path: None) -> Context:
-        """A context with the registry and date rules taken from the blog."""
-        return cls(blog, assets, asset_size, asset_seconds, registry_of(blog),
-                   DateContext(blog.timezone, blog.date_order))
-
-
-@dataclass
-class _Work:
-    """One post being normalised: its file, context and the warnings met."""
-
-    raw: RawPost
-    ctx: Context
-    warnings: list[Problem] = field(default_factory=list)
-
-    def fail(self, key: str | None, message: str) -> PostError:
-        line = self.raw.line_of(key) if key else None
-        return PostError(self.raw.path, line, message)
-
-    def warn(self, key: str | None, message: str) -> None:
-        line = self.raw.line_of(key) if key else None
-        self.warnings.append(Problem(self.raw.path, line, Severity.WARNING, message))
-
-    def get(self, key: str) -> object:
-        return self.raw.meta.get(key)
-
-    def text(self, key: str) -> str | None:
-        value = self.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.fail(key, f"`{key}` must be text, not {_yaml_hint(value)}")
-        return clean_line(value)
-
-
-def _yaml_hint(value: object) -> str:
-    if isinstance(value, bool):
-        return f"{quote(value)} (YAML reads yes/no/on/off as true/false: quote the value)"
-    if isinstance(value, int | float):
-        return f"the number {quote(value)} (YAML reads 20 or 1:20 as numbers: quote text)"
-    return f"{type(value).__name__} {quote(value)}"
 
 
 def normalize_post(raw: RawPost, ctx: Context, render: bool = True
@@ -102,25 +47,23 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     Without `render`, the body is left for later (`with_body`): an index of many
     posts needs their fields, not their HTML.
     """
-    work = _Work(raw, ctx)
-    for key in raw.meta:
-        if key not in KNOWN_FIELDS:
-            work.warn(key, f"unknown field `{key}` (kept in extra)")
+    work = Work(raw, ctx)
+    check_fields(work)
     body, heading, page = _title_and_body(raw, ctx)
     title = _title(work, heading)
-    date = _date(work)
+    date = post_date(work)
     slug = _slug(work)
     url = ctx.blog.url(routes.post_folder(slug))
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place) if render else None
     given = work.text("summary")
-    enclosures = _enclosures(work, place)
+    enclosures = post_enclosures(work, place)
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
-        updated=_updated(work, date), authors=_authors(work, page), tags=_tags(work),
-        summary=_summary(given, content) if content is not None else summarise(given or ""),
+        updated=post_updated(work, date), authors=_authors(work, page), tags=_tags(work),
+        summary=summary_of(given, content) if content is not None else summarise(given or ""),
         content_html=content, url=url, link=_link(work),
-        image=_image(work, place), enclosures=enclosures,
+        image=post_image(work, place), enclosures=enclosures,
         episode=make_episode(work, enclosures, place), draft=_draft(work),
         lang=_lang(work),
         extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
@@ -141,15 +84,15 @@ def page_about(raw: RawPost, ctx: Context) -> str | None:
 def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Problem]]:
     """`post` (normalised without its body) with its content and summary rendered, and
     the warnings rendering gave."""
-    work = _Work(raw, ctx)
+    work = Work(raw, ctx)
     body, _, _ = _title_and_body(raw, ctx)
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place)
     return replace(post, content_html=content,
-                   summary=post.summary or _summary(None, content)), work.warnings
+                   summary=post.summary or summary_of(None, content)), work.warnings
 
 
-def _body(work: _Work, body: str, place: Place) -> str:
+def _body(work: Work, body: str, place: Place) -> str:
     """The body rendered; what had to be cut from it is warned about, at its line in
     the file (the body starts at `body_line`, after the lines taken off its top)."""
     rendered = render(body, of_post(work.raw.path).body, place)
@@ -186,7 +129,7 @@ def _split_heading(raw: RawPost) -> tuple[str, str | None]:
     return "\n".join(lines[1:]), match[1]
 
 
-def _title(work: _Work, heading: str | None) -> str:
+def _title(work: Work, heading: str | None) -> str:
     title = work.text("title")
     if title is None and heading is not None:
         title = clean_line(heading)
@@ -196,55 +139,17 @@ def _title(work: _Work, heading: str | None) -> str:
     return title
 
 
-def _parse(work: _Work, key: str, value: object) -> datetime:
-    if isinstance(value, int | float):
-        raise work.fail(key, f"`{key}` must be a date, not {_yaml_hint(value)}")
-    try:
-        parsed = parse_date(value, work.ctx.dates)
-    except FieldError as exc:
-        raise work.fail(key, f"`{key}`: {exc}") from exc
-    for message in parsed.warnings:
-        work.warn(key, f"`{key}`: {message}")
-    return parsed.value
-
-
-def _date(work: _Work) -> datetime:
-    """`date`, else the file name's YYYY-MM-DD prefix, else a `Date:` header line,
-    else the file's modification time (docs/reference.md §2.1)."""
-    given = work.get("date")
-    if given is not None and work.raw.front != "headers":
-        return _parse(work, "date", given)
-    match = _DATE_PREFIX.match(posixpath.basename(work.raw.path))
-    if match:
-        return _parse(work, "date", "-".join(match.groups()))
-    if given is not None:
-        return _parse(work, "date", given)
-    work.warn(None, "no `date` and no YYYY-MM-DD file name prefix: using the file's "
-              "modification time")
-    return work.raw.mtime
-
-
-def _updated(work: _Work, date: datetime) -> datetime:
-    if work.get("updated") is None:
-        return date
-    updated = _parse(work, "updated", work.get("updated"))
-    if updated < date:
-        work.warn("updated", "`updated` is before `date`; using `date`")
-        return date
-    return updated
-
-
-def _slug(work: _Work) -> str:
+def _slug(work: Work) -> str:
     given = work.text("slug")
     stem = posixpath.splitext(posixpath.basename(work.raw.path))[0]
-    source = given if given is not None else _DATE_PREFIX.sub("", stem) or stem
+    source = given if given is not None else DATE_PREFIX.sub("", stem) or stem
     slug = slugify(source)
     if not slug:
         raise work.fail("slug", f"cannot make a URL name from {quote(source)}: add a `slug` field")
     return slug
 
 
-def _id(work: _Work, date: datetime, slug: str) -> str:
+def _id(work: Work, date: datetime, slug: str) -> str:
     given = work.text("id")
     if given is not None:
         if not _URI.match(given):
@@ -255,7 +160,7 @@ def _id(work: _Work, date: datetime, slug: str) -> str:
     return f"tag:{work.ctx.blog.id_authority},{day}:{quote_url(slug)}"
 
 
-def _authors(work: _Work, page: TextPage | None) -> tuple[Author, ...]:
+def _authors(work: Work, page: TextPage | None) -> tuple[Author, ...]:
     key = "authors" if work.get("authors") is not None else "author"
     if key == "authors" and work.get("author") is not None:
         work.warn("author", "both `author` and `authors`: `author` is ignored")
@@ -273,7 +178,7 @@ def blog_author(blog: Blog) -> Author:
     return Author(slugify(blog.title) or "blog", blog.title, None, blog.base_url)
 
 
-def _tags(work: _Work) -> tuple[str, ...]:
+def _tags(work: Work) -> tuple[str, ...]:
     """`tags` then `categories`, each tag once, at most `max_tags` of them (each tag
     is a feed of its own and a line in every feed entry)."""
     found: dict[str, str] = {}
@@ -288,14 +193,14 @@ def _tags(work: _Work) -> tuple[str, ...]:
     return tuple(found.values())[:limit]
 
 
-def _tag_list(work: _Work, key: str) -> list[str]:
+def _tag_list(work: Work, key: str) -> list[str]:
     value = work.get(key)
     if value is None:
         return []
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list) or not all(_is_scalar_text(i) for i in items):
         raise work.fail(key, f"`{key}` must be a list or a comma-separated string, "
-                        f"not {_yaml_hint(value)}")
+                        f"not {yaml_hint(value)}")
     tags = [clean_line(str(item)) for item in items]
     if any(t and not slugify(t) for t in tags):
         raise work.fail(key, f"`{key}`: every tag needs a letter or digit")
@@ -306,11 +211,7 @@ def _is_scalar_text(item: object) -> bool:
     return isinstance(item, str) or (isinstance(item, int) and not isinstance(item, bool))
 
 
-def _summary(given: str | None, content: str) -> str:
-    return summarise(given if given is not None else first_paragraph_text(content))
-
-
-def _link(work: _Work) -> str | None:
+def _link(work: Work) -> str | None:
     link = work.text("link")
     if link is not None and _scheme(link) not in ("http", "https"):
         raise work.fail("link", f"`link` {quote(link)} is not an absolute http(s) URL")
@@ -324,7 +225,7 @@ def _scheme(url: str) -> str:
         return ""
 
 
-def _draft(work: _Work) -> bool:
+def _draft(work: Work) -> bool:
     value = work.get("draft")
     if isinstance(value, str) and value.strip().lower() in _BOOLEANS:  # a header line
         return _BOOLEANS[value.strip().lower()]
@@ -333,62 +234,8 @@ def _draft(work: _Work) -> bool:
     return bool(value)
 
 
-def _lang(work: _Work) -> str | None:
+def _lang(work: Work) -> str | None:
     lang = work.text("lang")
     if lang is not None and not _LANGUAGE.match(lang):
         raise work.fail("lang", f"`lang` {quote(lang)} is not a BCP 47 language tag")
     return lang
-
-
-def _image(work: _Work, place: Place) -> Image | None:
-    path = work.text("image")
-    caption = work.text("image_caption") or ""
-    if path is None:
-        if caption:
-            work.warn("image_caption", "`image_caption` without an `image`")
-        return None
-    url = _file_url(work, "image", path, place)
-    return Image(url, caption, media_type(url))
-
-
-def _file_url(work: _Work, key: str, value: str, place: Place) -> str:
-    """An asset path or absolute URL from front matter, made absolute."""
-    try:
-        resolved = file_url(value, place)
-    except ValueError:  # urlsplit refuses some hosts (`https://[`)
-        resolved = None
-    if resolved is None:
-        raise work.fail(key, f"`{key}` {quote(value)} is neither a file under posts/ "
-                        "nor an http(s) URL")
-    return resolved
-
-
-def _enclosures(work: _Work, place: Place) -> tuple[Enclosure, ...]:
-    value = work.get("enclosures")
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise work.fail("enclosures", "`enclosures` must be a list of {url, type, length}")
-    return tuple(_enclosure(work, item, place) for item in value)
-
-
-def _enclosure(work: _Work, item: object, place: Place) -> Enclosure:
-    if isinstance(item, str):
-        item = {"url": item}
-    if not isinstance(item, dict) or not isinstance(item.get("url"), str):
-        raise work.fail("enclosures", f"enclosure {quote(item)} needs a `url`")
-    url = _file_url(work, "enclosures", item["url"], place)
-    local = asset_path(urlsplit(item["url"]).path, place)
-    kind = item.get("type") or media_type(url)
-    length = item.get("length", work.ctx.asset_size(local) if local else None)
-    if not isinstance(kind, str) or not MEDIA_TYPE.match(kind):
-        raise work.fail("enclosures", f"enclosure {quote(item['url'])} needs a `type` such as "
-                        "audio/mpeg")
-    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-        raise work.fail("enclosures", f"enclosure {quote(item['url'])} needs a `length` in bytes")
-    try:
-        seconds = duration(item.get("duration"), local, work.ctx.asset_seconds)
-    except ValueError as exc:
-        raise work.fail("enclosures", f"enclosure {quote(item['url'])}: {exc}") from exc
-    return Enclosure(url, kind, length, seconds)
-
