@@ -67,7 +67,8 @@ def _library(options: Options) -> Library:
 def check(posts: Path | None) -> None:
     """Read every file; print problems and a summary; exit 1 on any error."""
     library = _library(Options.from_environ(posts=posts))
-    problems = sorted(library.problems, key=lambda p: (p.path, p.line or 0, p.message))
+    found = (*library.problems, *library.snapshot().redirects.problems)  # §6.5
+    problems = sorted(found, key=lambda p: (p.path, p.line or 0, p.message))
     for problem in problems:
         click.echo(str(problem))
     errors = sum(p.severity is Severity.ERROR for p in problems)

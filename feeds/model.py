@@ -100,6 +100,13 @@ class Post:
     episode: Episode | None = None  # a post with an audio enclosure is an episode
     draft: bool = False
     lang: str | None = None
+    # The post's old addresses (docs/reference.md §6.5): paths under the base URL, no
+    # leading slash, decoded; each redirects to `url`.
+    aliases: tuple[str, ...] = ()
+    # Addresses under the base URL its body links to that are no page of ours (keys of
+    # `feeds.normalize.addresses.address_key`): an old address or the source file of
+    # another post, rewritten to that post's page when the body is shown.
+    links: tuple[str, ...] = ()
     # Unknown front-matter fields, as (name, value) pairs: dict(post.extra) reads them.
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 
@@ -143,6 +150,8 @@ class Blog:
     podcast_limit: int | None  # episodes in a podcast feed; None: every one
     # False when neither `description` nor an About text was given (docs/reference.md §2.3).
     described: bool
+    # The old blog's permalink patterns, as (style, pattern): jekyll, hugo or pelican.
+    permalink: tuple[tuple[str, str], ...]
 
     def url(self, path: str = "") -> str:
         """The absolute URL of an address of this blog (no leading slash)."""

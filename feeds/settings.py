@@ -113,6 +113,28 @@ def _any(value: object) -> object:
     return value
 
 
+PERMALINK_STYLES = ("jekyll", "hugo", "pelican")
+
+
+def _permalinks(value: object) -> tuple[tuple[str, str], ...]:
+    """The old blog's permalink patterns as (style, pattern): a pattern, a list of them,
+    or a mapping of style to pattern(s); a pattern with `{` is Pelican's, else Jekyll's
+    (docs/reference.md §6.5)."""
+    if isinstance(value, dict):
+        if not all(key in PERMALINK_STYLES for key in value):
+            raise ValueError(f"styles are {', '.join(PERMALINK_STYLES)}, not {quote(value)}")
+        return tuple((str(key), pattern) for key, patterns in value.items()
+                     for pattern in _patterns(patterns))
+    return tuple(("pelican" if "{" in p else "jekyll", p) for p in _patterns(value))
+
+
+def _patterns(value: object) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value  # a pattern may hold a comma
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"must be a pattern or a list of them, not {quote(value)}")
+    return tuple(_text(item) for item in items)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its name, default, checker and help text."""
@@ -156,6 +178,8 @@ SETTINGS: tuple[Setting, ...] = (
             "with a warning"),
     Setting("podcast", None, _mapping, "the podcast channel: owner, image, categories, "
             "explicit, type, locked, funding, language (docs/reference.md §10)"),
+    Setting("permalink", (), _permalinks, "the old blog's permalink pattern(s), e.g. "
+            "/:year/:month/:day/:slug/: its addresses redirect to the posts (§6.5)"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -188,6 +212,7 @@ class Values:
     max_front_matter_bytes: int
     max_tags: int
     podcast: Mapping[str, Any] | None
+    permalink: tuple[tuple[str, str], ...]
 
 
 def _typed(values: Mapping[str, Any]) -> Values:

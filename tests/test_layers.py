@@ -21,7 +21,7 @@ ALLOWED = {
     "feeds.normalize": {"feeds.errors", "feeds.model", "feeds.settings", "feeds.formats",
                         "feeds.routes", "feeds.normalize", "feeds.sources.frontmatter"},
     "feeds.library": {"feeds.__version__", "feeds.errors", "feeds.model", "feeds.settings",
-                      "feeds.sources", "feeds.normalize", "feeds.library"},
+                      "feeds.routes", "feeds.sources", "feeds.normalize", "feeds.library"},
     "feeds.render": {"feeds.__version__", "feeds.errors", "feeds.model", "feeds.routes",
                      "feeds.normalize", "feeds.library", "feeds.render"},
     "feeds.web": {"feeds.errors", "feeds.routes", "feeds.normalize.media", "feeds.library",

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from feeds.export.redirects import write_redirects
 from feeds.export.tree import MANIFEST, Entry, Tree, digest
 from feeds.library import Library, Options
 from feeds.render.site import Site
@@ -64,9 +65,11 @@ def export(library: Library, out: Path, progress: Progress | None = None,
         files, written = _gather(results, steps)
         assets, copied = _copy_assets(library, tree)
         files.update(assets)
+        moved, redirected = write_redirects(job.site.snapshot, tree)
+        files.update(moved)
         removed = _remove_stale(tree, tracked, files)
         tree.finish(files)
-    return BuildStats(len(files), written + copied, removed)
+    return BuildStats(len(files), written + copied + redirected, removed)
 
 
 def _copy_assets(library: Library, tree: Tree) -> tuple[dict[str, Entry], int]:

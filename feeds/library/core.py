@@ -27,8 +27,10 @@ from feeds.library.loader import Clock, Loader, Options, system_clock
 from feeds.library.loads import Loaded, Reload, ReloadStats, UpdateRecord, WholeRecord
 from feeds.library.postlist import PostList
 from feeds.library.reading import AssetSizes, AudioSeconds, Entry, source_digest
+from feeds.library.redirects import Redirects, redirects_of
 from feeds.model import Author, Blog, Post
 from feeds.normalize.fields import KNOWN_FIELDS
+from feeds.normalize.links import rewrite
 from feeds.normalize.post import Context, with_body
 from feeds.normalize.text import slugify
 from feeds.sources import files as sources
@@ -60,13 +62,33 @@ class Snapshot:
     context: str = ""
 
     def with_body(self, post: Post) -> Post:
-        """`post` (one of `posts`) with its body rendered."""
-        if post.content_html is not None:
+        """`post` (one of `posts`) with its body rendered, its links to other posts' old
+        addresses and files leading to their pages."""
+        if post.content_html is None:
+            entry = self.posts.find(post)
+            if entry is None:  # not one of ours: there is no version to render it from
+                raise LookupError(f"{post.path}: not a post of this snapshot")
+            post = self.render_body(entry)
+        if not post.links or not post.content_html:
             return post
-        entry = self.posts.find(post)
-        if entry is None:  # not one of ours: there is no version to render it from
-            raise LookupError(f"{post.path}: not a post of this snapshot")
-        return self.render_body(entry)
+        linked = rewrite(post.content_html, self.blog.base_url, post.links,
+                         self.redirects.link)
+        return replace(post, content_html=linked) if linked != post.content_html else post
+
+    @cached_property
+    def redirects(self) -> Redirects:
+        """The old addresses of the published posts, and where the links between them
+        lead (docs/reference.md §6.5)."""
+        return redirects_of(self.posts)
+
+    def links_of(self, post: Post) -> str:
+        """Where `post`'s links to other posts' old addresses lead now: with its digest,
+        the key of its page (a new post changes it only for the posts that link to one
+        of its addresses)."""
+        if not post.links:
+            return ""
+        targets = repr([(key, self.redirects.link(key)) for key in post.links])
+        return hashlib.sha256(targets.encode()).hexdigest()[:16]
 
     def digest_of(self, post: Post) -> str | None:
         """The version of `post` (one of `posts`; None if it is not): the key of the

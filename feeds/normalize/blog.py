@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from feeds.errors import ConfigError, FieldError, Problem, Severity, quote
 from feeds.model import Author, Blog
+from feeds.normalize.addresses import check_pattern
 from feeds.normalize.authors import Registry, make_author, parse_authors
 from feeds.normalize.body import Place, file_url, first_paragraph_text, render_body
 from feeds.normalize.podcast import Defaults, make_podcast
@@ -69,8 +70,17 @@ def make_blog(source: BlogSource) -> tuple[Blog, list[Problem]]:
         podcast=podcast,
         podcast_limit=s.podcast_limit,
         described=bool(description),
+        permalink=_patterns(s.permalink),
     )
     return blog, warnings
+
+
+def _patterns(patterns: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    for style, pattern in patterns:
+        problem = check_pattern(style, pattern)
+        if problem is not None:
+            raise ConfigError("permalink", f"{quote(pattern)} ({style}): {problem}")
+    return patterns
 
 
 def default_blog(base_url: str, **fields: Any) -> Blog:

@@ -22,6 +22,7 @@ import lxml.html
 import nh3
 from linkify_it import LinkifyIt
 
+from feeds import formats
 from feeds.normalize import markdown
 from feeds.normalize.nesting import MAX_DEPTH, cap_nesting
 from feeds.normalize.text import xml_safe
@@ -175,7 +176,23 @@ def absolute_url(value: str, place: Place) -> str | None:
     asset = asset_path(parts.path, place)
     if asset is not None:
         return place.files_url + quote(asset) + (f"#{parts.fragment}" if parts.fragment else "")
+    source = source_link(parts.path, place)
+    if source is not None:
+        return source + (f"#{parts.fragment}" if parts.fragment else "")
     return urljoin(place.page_url, value)
+
+
+def source_link(path: str, place: Place) -> str | None:
+    """A relative link to a post file (`survey.md`, `../2019/x.md`) resolved against the
+    post's own folder under posts/, as `posts/{path}` (its page, once the snapshot's
+    links are rewritten: docs/reference.md §6.5); None for any other link."""
+    path = unquote(path)
+    if not path or path.startswith("/") or formats.of(path) is None:
+        return None
+    joined = posixpath.normpath(posixpath.join(place.folder, path))
+    if joined.startswith("../") or joined == "..":
+        return None
+    return place.files_url.removesuffix("files/") + "posts/" + quote(joined)
 
 
 def file_url(value: str, place: Place) -> str | None:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from feeds.normalize.addresses import FIELDS as ADDRESS_FIELDS
 from feeds.normalize.episode import FIELDS as EPISODE_FIELDS
 from feeds.normalize.work import Work
 
 KNOWN_FIELDS = frozenset({
     "title", "date", "updated", "author", "authors", "tags", "categories", "summary",
     "slug", "id", "link", "image", "image_caption", "enclosures", "draft", "lang",
-}) | EPISODE_FIELDS
+}) | EPISODE_FIELDS | ADDRESS_FIELDS
 
 
 def check_fields(work: Work) -> None:

@@ -17,12 +17,14 @@ from feeds import routes
 from feeds.errors import FieldError, Problem, Severity, quote
 from feeds.formats import of_post
 from feeds.model import Author, Blog, Post
+from feeds.normalize import addresses
 from feeds.normalize.attachments import post_enclosures, post_image
 from feeds.normalize.authors import parse_authors
 from feeds.normalize.body import Place, render
 from feeds.normalize.dates import local_date
 from feeds.normalize.episode import make_episode
 from feeds.normalize.fields import KNOWN_FIELDS, check_fields
+from feeds.normalize.links import link_keys
 from feeds.normalize.postdates import DATE_PREFIX, post_date, post_updated
 from feeds.normalize.summaries import summary_of
 from feeds.normalize.text import clean_line, slugify, summarise
@@ -66,7 +68,9 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
         lang=_lang(work),
         extra=tuple((k, v) for k, v in raw.meta.items() if k not in KNOWN_FIELDS),
     )
-    return post, work.warnings
+    aliases = addresses.old_addresses(post, raw.meta, ctx.blog.permalink, ctx.dates.zone,
+                                      work.warn)
+    return replace(post, aliases=aliases, links=link_keys(body, place)), work.warnings
 
 
 def page_about(raw: RawPost, ctx: Context) -> str | None:

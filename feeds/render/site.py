@@ -276,13 +276,15 @@ class Site:
         if route is not None and route.kind == "post":
             post = self.snapshot.by_slug.get(route.key)
             digest = self.snapshot.digest_of(post) if post is not None else None
-            return f"{base}:{digest}" if digest else None
+            links = self.snapshot.links_of(post) if post is not None else ""
+            return f"{base}:{digest}{links}" if digest else None
         if route is not None and route.kind == "archive":
             channel = archive_channel(self.snapshot.blog, self.snapshot.posts, self.kept(),
                                       route.number)
             found = [self.snapshot.digest_of(p) for p in channel.posts] if channel else []
             if channel is None or not all(found):
                 return None
+            found += [self.snapshot.links_of(p) for p in channel.posts]
             digests = "".join(d for d in found if d)
             return f"{base}:{path.rpartition('/')[2]}:{channel.paging}:" + \
                 hashlib.sha256(digests.encode()).hexdigest()[:20]

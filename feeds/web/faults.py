@@ -66,7 +66,7 @@ def init_app(app: Flask, current: Current) -> Failed:
     the fast path's answer to a document that failed."""
     failures = current.failures = Failures(app.logger)
     page = _error_page(current)
-    _not_found(app, page)
+    _not_found(app, page, current)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -97,7 +97,7 @@ def _error_page(current: Current) -> Page:
     return page
 
 
-def _not_found(app: Flask, page: Page) -> None:
+def _not_found(app: Flask, page: Page, current: Current) -> None:
     @app.errorhandler(NotFound)
     def not_found(_error: NotFound) -> Response:
         return page(404, "There is nothing at this address.")
@@ -105,7 +105,15 @@ def _not_found(app: Flask, page: Page) -> None:
     @app.get("/", defaults={"path": ""}, provide_automatic_options=False)
     @app.get("/<path:path>", provide_automatic_options=False)
     def elsewhere(path: str) -> Response:
-        raise NotFound(path)  # documents never get here: the fast path sends them
+        # Documents never get here (the fast path sends them): an old address of a
+        # post is sent on to its page (docs/reference.md §6.5), anything else is a 404.
+        snapshot = current.live.snapshot()
+        post = snapshot.redirects.target(path)
+        if post is None:
+            raise NotFound(path)
+        response = Response(status=301, headers={"Location": post.url})
+        response.headers["Cache-Control"] = f"public, max-age={snapshot.blog.cache_seconds}"
+        return response
 
 
 def _failed(failures: Failures, page: Page) -> Failed:
