@@ -281,13 +281,10 @@ def _total(cells: list[str]) -> str:
     return str(sum(int(c) for c in cells)) if all(c.isdigit() for c in cells) else ""
 
 
-def measure(corpus: Path) -> list[Run]:
-    """Build every blog of the corpus in a temporary folder of its own."""
-    runs = []
-    for folder in folders(corpus):
-        with tempfile.TemporaryDirectory(prefix=f"corpus-{folder}-") as work:
-            runs.append(build(corpus, folder, Path(work)))
-    return runs
+def measure(corpus: Path, work: Path) -> list[Run]:
+    """Build every blog of the corpus in a folder of its own under `work` (which must
+    outlive the runs: the columns read the built files)."""
+    return [build(corpus, folder, work / folder) for folder in folders(corpus)]
 
 
 def main(argv: list[str]) -> int:
@@ -301,13 +298,14 @@ def main(argv: list[str]) -> int:
     if not (args.corpus / "READY").is_file():
         print(f"no corpus at {args.corpus} (run tests/corpus/assemble.py)", file=sys.stderr)
         return 2
-    runs = measure(args.corpus)
-    print(table(runs))
-    if args.write_floor:
-        floor = {run.folder: values(run) for run in runs}
-        (HERE / "floor.yaml").write_text(FLOOR_HEAD + yaml.safe_dump(floor, sort_keys=False))
-    for run in runs if args.problems else []:
-        print(f"\n## {run.folder}\n" + "\n".join(run.problems))
+    with tempfile.TemporaryDirectory(prefix="corpus-") as work:
+        runs = measure(args.corpus, Path(work))
+        print(table(runs))
+        if args.write_floor:
+            floor = {run.folder: values(run) for run in runs}
+            (HERE / "floor.yaml").write_text(FLOOR_HEAD + yaml.safe_dump(floor, sort_keys=False))
+        for run in runs if args.problems else []:
+            print(f"\n## {run.folder}\n" + "\n".join(run.problems))
     return 0
 
 
