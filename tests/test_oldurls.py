@@ -153,6 +153,7 @@ CONFLICTS = {
     "b.md": post("B", "2021-01-01", extra="redirect_from: /same\n"),
     "c.md": post("C", "2022-01-01", extra="aliases: [../../etc/passwd, 'mailto:x@y']\n"
                  "url: https://elsewhere.example/c/\n"),
+    "d.md": post("D", "2023-01-01", extra="aliases: [/posts/a/, /posts/d/, /posts/gone/]\n"),
 }
 
 
@@ -165,9 +166,29 @@ def test_conflicts_and_shadows_are_reported_with_both_files(
     for shadow in ("/about", "/files/x.png", "/rss.xml"):
         assert f"a.md: warning: old address {shadow} is an address of this blog" in out
     assert "c.md:4: warning: `aliases`: '../../etc/passwd' is not a path of this blog" in out
+    assert "d.md: warning: old address /posts/a/ is an address of this blog" in out
+    assert "/posts/d/" not in out  # its own page: nothing to say
     pairs = _snapshot(root, tmp_path).redirects.pairs()
     # A URL elsewhere gives its path here: the old blog's host moves with it.
-    assert pairs == [("c/", "posts/c/"), ("same/", "posts/a/")]
+    assert pairs == [("c/", "posts/c/"), ("posts/gone/", "posts/d/"), ("same/", "posts/a/")]
+
+
+def test_zola_and_hugo_aliases_are_taken_where_each_generator_takes_them(
+        tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {
+        "content/Rust-1.47.md": "+++\npath = \"2020/10/08/Rust-1.47\"\ntitle = \"Rust 1.47\"\n"
+        "date = 2020-10-08\naliases = [\"2020/10/08/Rust-1.47.html\", \"releases/1.47.0\"]\n"
+        "+++\nText.\n",
+        "content/en/blog/2022/gc.md": post("GC", "2022-09-15", extra="aliases: [gc-2022]\n"),
+        "content/en/blog/2019/bundle/index.md": post("B", "2019-01-01", extra="aliases: [b]\n"),
+    })
+    assert _snapshot(root, tmp_path).redirects.pairs() == [
+        ("2020/10/08/Rust-1.47.html", "posts/rust-1-47/"),  # both spellings: a static
+        ("2020/10/08/Rust-1.47/", "posts/rust-1-47/"),  # host answers only what it finds
+        ("blog/2019/b", "posts/index/"),
+        ("blog/2022/gc-2022", "posts/gc/"),
+        ("releases/1.47.0", "posts/rust-1-47/"),
+    ]
 
 
 def test_new_post_rerenders_only_the_pages_that_link_to_it(tmp_path: Path) -> None:
