@@ -254,3 +254,23 @@ def test_addresses_are_paths_of_the_blog(value: object, expected: str | None) ->
 
 def test_one_address_has_one_key() -> None:
     assert {address_key(p) for p in ("x/", "x", "x.html", "x/index.html", "/x/")} == {"x"}
+
+
+def test_fields_that_are_no_address_are_warned_about_at_their_line(
+        tmp_path: Path, runner: Callable[..., Any]) -> None:
+    root = write_posts(tmp_path / "posts", {"bad.md": post("Bad", extra=(
+        "permalink: 3\nurl: ftp://old.example/x\naliases: {a: 1}\nredirect_from: ['https://[']\n"))})
+    out = runner("check", "--posts", str(root)).stdout
+    assert "bad.md:4: warning: `permalink` must be a path" in out
+    assert "bad.md:5: warning: `url` is not a path of this blog" in out
+    assert "bad.md:6: warning: `aliases` must be a path or a list of paths" in out
+    assert "bad.md:7: warning: `redirect_from`: 'https://[' is not a path of this blog" in out
+    assert _snapshot(root, tmp_path).redirects.pairs() == []
+
+
+def test_a_placeholder_a_pattern_cannot_fill_gives_no_address() -> None:
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo("UTC")
+    assert expand("jekyll", "/:nothing/", _post("a.md"), {}, zone) is None
+    assert expand("pelican", "{date:%Y}/{nothing}", _post("a.md"), {}, zone) is None
+    assert check_pattern("hugo", "/:year/:nothing/") == "unknown placeholder 'nothing'"
