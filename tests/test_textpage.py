@@ -139,6 +139,10 @@ def test_key_value_header_blocks(tmp_path: Path, clock: FakeClock) -> None:
                                                               "bo")
     assert notes.date.isoformat() == "2014-12-10T14:30:00+00:00"
     assert notes.content_html == "<p>The body.</p>"
-    # docs/reference.md §2.1: the file name's date comes before a `Date:` header line
-    assert by_slug["both"].date.isoformat() == "2024-05-01T22:00:00+00:00"
+    # docs/reference.md §2.1 (issue 11): an explicit `Date:` line wins over the file
+    # name's date (Pelican: `Date: 2013-06-07 18:46` in 2013-06-07-this-week-in-rust.md),
+    # and a file name on another day is warned about
+    assert by_slug["both"].date.isoformat() == "2019-12-31T23:00:00+00:00"
+    assert [p.line for p in Library(Options(root), clock).problems
+            if "the file name says 2024-05-02" in p.message] == [2]
     assert by_slug["plain"].title == "Note: this is not a header block"

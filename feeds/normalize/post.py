@@ -17,13 +17,13 @@ from feeds import routes
 from feeds.errors import FieldError, Problem, Severity, quote
 from feeds.formats import of_post
 from feeds.model import Author, Blog, Post
-from feeds.normalize import addresses
+from feeds.normalize import addresses, fields
 from feeds.normalize.attachments import post_enclosures, post_image
 from feeds.normalize.authors import parse_authors
 from feeds.normalize.body import Place, render
 from feeds.normalize.dates import local_date
 from feeds.normalize.episode import make_episode
-from feeds.normalize.fields import KNOWN_FIELDS, check_fields
+from feeds.normalize.fields import KNOWN_FIELDS
 from feeds.normalize.links import link_keys
 from feeds.normalize.postdates import DATE_PREFIX, post_date, post_updated
 from feeds.normalize.summaries import summary_of
@@ -47,8 +47,8 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     Without `render`, the body is left for later (`with_body`): an index of many
     posts needs their fields, not their HTML.
     """
-    work = Work(raw, ctx)
-    check_fields(work)
+    work = fields.start(raw, ctx)
+    fields.check_fields(work)
     body, heading, page = _title_and_body(raw, ctx)
     title = _title(work, heading)
     date = post_date(work)
@@ -179,15 +179,16 @@ def blog_author(blog: Blog) -> Author:
 
 
 def _tags(work: Work) -> tuple[str, ...]:
-    """`tags` then `categories`, each tag once, at most `max_tags` of them (each tag
-    is a feed of its own and a line in every feed entry)."""
+    """`tags`, `categories` and other generators' tag fields (`fields.TAG_FIELDS`), each
+    tag once, at most `max_tags` of them (each tag is a feed of its own and a line in
+    every feed entry)."""
     found: dict[str, str] = {}
-    for key in ("tags", "categories"):
+    for key in fields.TAG_FIELDS:
         for tag in _tag_list(work, key):
             found.setdefault(tag.casefold(), tag)
     limit = work.ctx.blog.max_tags
     if len(found) > limit:
-        key = "tags" if work.get("tags") is not None else "categories"
+        key = next(k for k in fields.TAG_FIELDS if work.get(k) is not None)
         work.warn(key, f"{len(found):,} tags: only the first {limit} are kept "
                   "(the blog's `max_tags`)")
     return tuple(found.values())[:limit]

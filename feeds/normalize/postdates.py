@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 
 from feeds.errors import FieldError
-from feeds.normalize.dates import parse_date
+from feeds.normalize.dates import local_date, parse_date
 from feeds.normalize.work import Work, yaml_hint
 
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ ]|$)")
@@ -28,19 +28,23 @@ def parse_field(work: Work, key: str, value: object) -> datetime:
 
 
 def post_date(work: Work) -> datetime:
-    """`date`, else the file name's YYYY-MM-DD prefix, else a `Date:` header line,
-    else the file's modification time (docs/reference.md §2.1)."""
+    """`date` (or a `Date:` header line, or another generator's date field), else the
+    file name's YYYY-MM-DD prefix, else the file's modification time (docs/reference.md
+    §2.1). An explicit date always wins; a file name on another day is warned about."""
     given = work.get("date")
-    if given is not None and work.raw.front != "headers":
-        return parse_field(work, "date", given)
     match = DATE_PREFIX.match(posixpath.basename(work.raw.path))
-    if match:
+    if given is None and match:
         return parse_field(work, "date", "-".join(match.groups()))
-    if given is not None:
-        return parse_field(work, "date", given)
-    work.warn(None, "no `date` and no YYYY-MM-DD file name prefix: using the file's "
-              "modification time")
-    return work.raw.mtime
+    if given is None:
+        work.warn(None, "no `date` and no YYYY-MM-DD file name prefix: using the file's "
+                  "modification time")
+        return work.raw.mtime
+    date = parse_field(work, "date", given)
+    named = "-".join(match.groups()) if match else None
+    day = local_date(date, work.ctx.dates).isoformat()
+    if named is not None and named != day:
+        work.warn("date", f"`date` is on {day} but the file name says {named}: using `date`")
+    return date
 
 
 def post_updated(work: Work, date: datetime) -> datetime:

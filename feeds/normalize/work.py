@@ -3,7 +3,7 @@ their lines, for warnings and errors (`Work`; docs/reference.md §2.1)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from feeds.errors import PostError, Problem, Severity, quote
@@ -43,20 +43,27 @@ class Work:
     raw: RawPost
     ctx: Context
     warnings: list[Problem] = field(default_factory=list)
+    # The fields under our names (`feeds.normalize.fields.start`: other generators' read
+    # as ours), and the name each was written under in the file; None: as written.
+    meta: Mapping[str, object] | None = None
+    origin: Mapping[str, str] = field(default_factory=dict)
+
+    def line_of(self, key: str | None) -> int | None:
+        """The line a field stands on, under whatever name it was written."""
+        return self.raw.line_of(self.origin.get(key, key)) if key else None
 
     def fail(self, key: str | None, message: str) -> PostError:
         """The error that leaves the post out, at the line of `key`."""
-        line = self.raw.line_of(key) if key else None
-        return PostError(self.raw.path, line, message)
+        return PostError(self.raw.path, self.line_of(key), message)
 
     def warn(self, key: str | None, message: str) -> None:
         """Note a warning at the line of `key` (or of no line)."""
-        line = self.raw.line_of(key) if key else None
-        self.warnings.append(Problem(self.raw.path, line, Severity.WARNING, message))
+        self.warnings.append(Problem(self.raw.path, self.line_of(key), Severity.WARNING,
+                                     message))
 
     def get(self, key: str) -> object:
-        """The raw value of a field, None when absent."""
-        return self.raw.meta.get(key)
+        """The value of a field, None when absent."""
+        return (self.raw.meta if self.meta is None else self.meta).get(key)
 
     def text(self, key: str) -> str | None:
         """A text field on one line; an error when it is not text."""
