@@ -46,6 +46,14 @@ def source_key(path: str) -> str:
     return address_key("posts/" + (stem if suffix.lower() in formats.POST_SUFFIXES else path))
 
 
+def source_paths(key: str) -> tuple[str, ...]:
+    """The post files a link key may name (`source_key` of each is checked after)."""
+    if not key.startswith("posts/"):
+        return ()
+    path = key.removeprefix("posts/")
+    return (path, *(path + suffix for suffix in sorted(formats.POST_SUFFIXES)))
+
+
 def undated(path: str) -> str:
     """A post file's path without the date its name starts with (Jekyll's `_posts`)."""
     folder, name = posixpath.split(path)
