@@ -14,7 +14,7 @@ from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
 from feeds import routes
-from feeds.errors import FieldError, Problem, Severity, quote
+from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.formats import of_post
 from feeds.model import Author, Blog, Post
 from feeds.normalize import addresses, fields
@@ -48,6 +48,14 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     posts needs their fields, not their HTML.
     """
     work = fields.start(raw, ctx)
+    try:
+        return _normalize(work, render)
+    except PostError as exc:
+        raise PostError(exc.path, exc.line, exc.message, tuple(work.warnings)) from exc
+
+
+def _normalize(work: Work, render: bool) -> tuple[Post, list[Problem]]:
+    raw, ctx = work.raw, work.ctx
     fields.check_fields(work)
     body, heading, page = _title_and_body(raw, ctx)
     title = _title(work, heading)
