@@ -274,3 +274,17 @@ def test_a_placeholder_a_pattern_cannot_fill_gives_no_address() -> None:
     assert expand("jekyll", "/:nothing/", _post("a.md"), {}, zone) is None
     assert expand("pelican", "{date:%Y}/{nothing}", _post("a.md"), {}, zone) is None
     assert check_pattern("hugo", "/:year/:nothing/") == "unknown placeholder 'nothing'"
+
+
+def test_a_dead_link_named_as_one_post_file_leads_to_it(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {  # the Go blog: /blog/{file name}, no pattern
+        "slices.md": post("Slices", "2013-01-01"),
+        "a/twice.md": post("Twice A", "2014-01-01"),
+        "b/twice.md": post("Twice B", "2014-02-01", extra="slug: twice-b\n"),
+        "strings.md": post("Strings", "2013-10-23", "[s](/blog/slices) [t](/blog/twice) "
+                           "[tag](/tags/slices) [g](/blog/slices/#grow)"),
+    })
+    snapshot = _snapshot(root, tmp_path)
+    shown = snapshot.with_body(snapshot.by_slug["strings"]).content_html
+    assert _hrefs(shown) == [f"{BASE}posts/slices/", f"{BASE}blog/twice",  # two of a name
+                             f"{BASE}tags/slices", f"{BASE}posts/slices/#grow"]

@@ -16,7 +16,7 @@ from feeds import routes
 from feeds.errors import Problem, Severity
 from feeds.model import Post
 from feeds.normalize.addresses import address_key
-from feeds.normalize.links import source_key, source_paths, undated
+from feeds.normalize.links import file_name, source_key, source_paths, undated
 
 # Our folders (any address in them may become ours) and names, besides the route map.
 RESERVED_FOLDERS = ("files/", "static/", "tags/", "authors/", "archive/", "podcast/")
@@ -49,8 +49,24 @@ class Redirects:
     def link(self, key: str) -> str | None:
         """The URL of the page a body's link key (`feeds.normalize.links`) now names."""
         found = self.by_key.get(key)
-        post = found[1] if found is not None else self._source(key)
+        post = found[1] if found is not None else self._source(key) or self._named(key)
         return post.url if post is not None else None
+
+    def _named(self, key: str) -> Post | None:
+        """The one post whose file is named as the link's last part (`/blog/slices` for
+        `slices.md`: the old address in the Go blog's, Hugo's and Jekyll's defaults,
+        when no pattern says it), for a link that leads nowhere else."""
+        if key.startswith("posts/") or _ours(key + "/"):
+            return None
+        return self._by_name.get(key.rpartition("/")[2])
+
+    @cached_property
+    def _by_name(self) -> Mapping[str, Post]:
+        found: dict[str, Post | None] = {}
+        for post in self.posts:
+            name = file_name(post.path)
+            found[name] = None if name in found else post  # two of a name: neither
+        return {name: post for name, post in found.items() if post is not None}
 
     def _source(self, key: str) -> Post | None:
         names = source_paths(key)

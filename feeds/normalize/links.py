@@ -60,6 +60,14 @@ def undated(path: str) -> str:
     return posixpath.join(folder, _DATE_PREFIX.sub("", name) or name)
 
 
+def file_name(path: str) -> str:
+    """What a post file is named by: its name without date and ending (a page bundle's
+    `name/index.md`: its folder's name)."""
+    folder, name = posixpath.split(undated(path))
+    stem = posixpath.splitext(name)[0]
+    return posixpath.basename(folder) if stem in ("index", "_index") and folder else stem
+
+
 def key_of(url: str, root: str) -> str | None:
     """The link key of an absolute URL under `root` that is no page of ours; None for
     pages of ours, assets and URLs elsewhere."""
