@@ -9,7 +9,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -17,7 +18,7 @@ from typing import NoReturn
 import click
 import yaml
 
-from feeds.errors import ConfigError, FeedsError, PostError, Severity
+from feeds.errors import ConfigError, FeedsError, PostError, Problem, Severity
 from feeds.importing import run_import
 from feeds.library import Library, Options
 from feeds.library.index import default_cache
@@ -64,6 +65,19 @@ def _library(options: Options) -> Library:
     return library
 
 
+# Past this many problems `feeds check` also counts them by kind, most frequent first.
+_SUMMARY_AFTER = 10
+
+
+def _echo_kinds(problems: Sequence[Problem]) -> None:
+    """One line per kind of problem, with its count (errors first, then most frequent)."""
+    kinds = Counter(p.kind for p in problems)
+    click.echo("by kind:")
+    for kind, count in sorted(kinds.items(), key=lambda k: (not k[0].startswith("error"),
+                                                            -k[1], k[0])):
+        click.echo(f"{count:6} {kind}")
+
+
 @main.command()
 @_POSTS
 def check(posts: Path | None) -> None:
@@ -73,6 +87,8 @@ def check(posts: Path | None) -> None:
     problems = sorted(found, key=lambda p: (p.path, p.line or 0, p.message))
     for problem in problems:
         click.echo(str(problem))
+    if len(problems) > _SUMMARY_AFTER:
+        _echo_kinds(problems)
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors
     count = len(library.loaded.posts) + len(library.loaded.drafts)

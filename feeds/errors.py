@@ -7,6 +7,7 @@ edges (`feeds.web.faults`, `feeds.cli`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -31,6 +32,19 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity.value}: {self.message}"
 
+    @property
+    def kind(self) -> str:
+        """The problem with the values it quotes left out (names in backticks kept):
+        `feeds check` counts problems of one kind together."""
+        return f"{self.severity.value}: {_kind(self.message)}"
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\d[\d,.:-]*")
+
+
+def _kind(message: str) -> str:
+    return _QUOTED.sub("…", message)
+
 
 def quote(value: object, limit: int = 60) -> str:
     """A value as it appears in a message: its repr, cut short (input can be huge)."""
@@ -53,11 +67,15 @@ class ConfigError(FeedsError):
 class PostError(FeedsError):
     """A post file that cannot be published, with where and why."""
 
-    def __init__(self, path: str, line: int | None, message: str) -> None:
+    def __init__(self, path: str, line: int | None, message: str,
+                 warnings: tuple[Problem, ...] = ()) -> None:
         super().__init__(message)
         self.path = path
         self.line = line
         self.message = message
+        # What was warned about in the file before the error: reported with it, so that
+        # fixing the error is not followed by a second round of news (issue 11).
+        self.warnings = warnings
 
     def problem(self) -> Problem:
         """This error as a reportable problem."""

@@ -40,6 +40,38 @@ def test_check_reports_every_problem_with_path_and_line(tmp_path: Path) -> None:
     ]
 
 
+def test_check_prints_the_warnings_of_a_file_with_an_error(tmp_path: Path) -> None:
+    """Issue 11 item 8: a file with an error shows its warnings too, so fixing the error
+    is not followed by a second round of news."""
+    root = write_posts(tmp_path / "posts", {
+        "2024-01-02-bad.md": "---\ntitle: T\nmood: happy\nlastmod: soon\n---\nx\n",
+    })
+    result = feeds("check", "--posts", str(root))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "2024-01-02-bad.md:3: warning: unknown field `mood` (kept in extra)",
+        "2024-01-02-bad.md:4: error: `updated`: 'soon' is not a date I can read",
+        "0 posts, 1 errors, 1 warnings",
+    ]
+
+
+def test_check_counts_many_problems_by_kind(tmp_path: Path) -> None:
+    files = {f"2024-01-{n:02}-p{n}.md": f"---\ntitle: P{n}\nversion: {n}.0\nsig: x\n---\nx\n"
+             for n in range(1, 6)}
+    files["2024-02-01-bad.md"] = "---\ntitle: no\n---\nx\n"
+    files["2024-02-02-bad.md"] = "---\ntitle: off\n---\nx\n"
+    root = write_posts(tmp_path / "posts", files)
+    lines = feeds("check", "--posts", str(root)).stdout.splitlines()
+    assert lines[-5:] == [
+        "by kind:",
+        "     2 error: `title` must be text, not False (YAML reads yes/no/on/off as true/false: "
+        "quote the value)",
+        "     5 warning: unknown field `sig` (kept in extra)",
+        "     5 warning: unknown field `version` (kept in extra)",
+        "5 posts, 2 errors, 10 warnings",
+    ]
+
+
 def test_check_with_a_bad_setting_names_it(tmp_path: Path) -> None:
     root = write_posts(tmp_path / "posts", {}, blog="---\ntimezone: Nowhere/Land\n---\n")
     result = feeds("check", "--posts", str(root))

@@ -153,6 +153,7 @@ CONFLICTS = {
     "b.md": post("B", "2021-01-01", extra="redirect_from: /same\n"),
     "c.md": post("C", "2022-01-01", extra="aliases: [../../etc/passwd, 'mailto:x@y']\n"
                  "url: https://elsewhere.example/c/\n"),
+    "d.md": post("D", "2023-01-01", extra="aliases: [/posts/a/, /posts/d/, /posts/gone/]\n"),
 }
 
 
@@ -165,9 +166,29 @@ def test_conflicts_and_shadows_are_reported_with_both_files(
     for shadow in ("/about", "/files/x.png", "/rss.xml"):
         assert f"a.md: warning: old address {shadow} is an address of this blog" in out
     assert "c.md:4: warning: `aliases`: '../../etc/passwd' is not a path of this blog" in out
+    assert "d.md: warning: old address /posts/a/ is an address of this blog" in out
+    assert "/posts/d/" not in out  # its own page: nothing to say
     pairs = _snapshot(root, tmp_path).redirects.pairs()
     # A URL elsewhere gives its path here: the old blog's host moves with it.
-    assert pairs == [("c/", "posts/c/"), ("same/", "posts/a/")]
+    assert pairs == [("c/", "posts/c/"), ("posts/gone/", "posts/d/"), ("same/", "posts/a/")]
+
+
+def test_zola_and_hugo_aliases_are_taken_where_each_generator_takes_them(
+        tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {
+        "content/Rust-1.47.md": "+++\npath = \"2020/10/08/Rust-1.47\"\ntitle = \"Rust 1.47\"\n"
+        "date = 2020-10-08\naliases = [\"2020/10/08/Rust-1.47.html\", \"releases/1.47.0\"]\n"
+        "+++\nText.\n",
+        "content/en/blog/2022/gc.md": post("GC", "2022-09-15", extra="aliases: [gc-2022]\n"),
+        "content/en/blog/2019/bundle/index.md": post("B", "2019-01-01", extra="aliases: [b]\n"),
+    })
+    assert _snapshot(root, tmp_path).redirects.pairs() == [
+        ("2020/10/08/Rust-1.47.html", "posts/rust-1-47/"),  # both spellings: a static
+        ("2020/10/08/Rust-1.47/", "posts/rust-1-47/"),  # host answers only what it finds
+        ("blog/2019/b", "posts/index/"),
+        ("blog/2022/gc-2022", "posts/gc/"),
+        ("releases/1.47.0", "posts/rust-1-47/"),
+    ]
 
 
 def test_new_post_rerenders_only_the_pages_that_link_to_it(tmp_path: Path) -> None:
@@ -233,3 +254,37 @@ def test_addresses_are_paths_of_the_blog(value: object, expected: str | None) ->
 
 def test_one_address_has_one_key() -> None:
     assert {address_key(p) for p in ("x/", "x", "x.html", "x/index.html", "/x/")} == {"x"}
+
+
+def test_fields_that_are_no_address_are_warned_about_at_their_line(
+        tmp_path: Path, runner: Callable[..., Any]) -> None:
+    root = write_posts(tmp_path / "posts", {"bad.md": post("Bad", extra=(
+        "permalink: 3\nurl: ftp://old.example/x\naliases: {a: 1}\nredirect_from: ['https://[']\n"))})
+    out = runner("check", "--posts", str(root)).stdout
+    assert "bad.md:4: warning: `permalink` must be a path" in out
+    assert "bad.md:5: warning: `url` is not a path of this blog" in out
+    assert "bad.md:6: warning: `aliases` must be a path or a list of paths" in out
+    assert "bad.md:7: warning: `redirect_from`: 'https://[' is not a path of this blog" in out
+    assert _snapshot(root, tmp_path).redirects.pairs() == []
+
+
+def test_a_placeholder_a_pattern_cannot_fill_gives_no_address() -> None:
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo("UTC")
+    assert expand("jekyll", "/:nothing/", _post("a.md"), {}, zone) is None
+    assert expand("pelican", "{date:%Y}/{nothing}", _post("a.md"), {}, zone) is None
+    assert check_pattern("hugo", "/:year/:nothing/") == "unknown placeholder 'nothing'"
+
+
+def test_a_dead_link_named_as_one_post_file_leads_to_it(tmp_path: Path) -> None:
+    root = write_posts(tmp_path / "posts", {  # the Go blog: /blog/{file name}, no pattern
+        "slices.md": post("Slices", "2013-01-01"),
+        "a/twice.md": post("Twice A", "2014-01-01"),
+        "b/twice.md": post("Twice B", "2014-02-01", extra="slug: twice-b\n"),
+        "strings.md": post("Strings", "2013-10-23", "[s](/blog/slices) [t](/blog/twice) "
+                           "[tag](/tags/slices) [g](/blog/slices/#grow)"),
+    })
+    snapshot = _snapshot(root, tmp_path)
+    shown = snapshot.with_body(snapshot.by_slug["strings"]).content_html
+    assert _hrefs(shown) == [f"{BASE}posts/slices/", f"{BASE}blog/twice",  # two of a name
+                             f"{BASE}tags/slices", f"{BASE}posts/slices/#grow"]

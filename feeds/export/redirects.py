@@ -21,8 +21,7 @@ def redirect_file(old: str) -> str:
 def write_redirects(snapshot: Snapshot, tree: Tree) -> tuple[dict[str, Entry], int]:
     """Write the redirect pages and `_redirects`; the files and how many changed."""
     redirects = snapshot.redirects
-    contents = {redirect_file(old): redirect_page(post) for old, post in
-                redirects.by_key.values()}
+    contents = {redirect_file(old): redirect_page(post) for old, post in redirects.spelled}
     if contents:
         contents[REDIRECTS_FILE] = redirects_file(redirects.pairs())
     files = {name: Entry("", digest(body)) for name, body in contents.items()}

@@ -79,7 +79,7 @@ class Snapshot:
     def redirects(self) -> Redirects:
         """The old addresses of the published posts, and where the links between them
         lead (docs/reference.md §6.5)."""
-        return redirects_of(self.posts)
+        return redirects_of(self.posts, self.by_slug)
 
     def links_of(self, post: Post) -> str:
         """Where `post`'s links to other posts' old addresses lead now: with its digest,

@@ -272,5 +272,5 @@ def failed(before: FileState | None, key: sources.StatKey, exc: PostError) -> Fi
     """A failed read: the error, and the last good version if there was one."""
     kept = before.entry if before is not None else None
     note = " (its last good version is still published)" if kept else ""
-    return FileState(key, kept, (Problem(exc.path, exc.line, Severity.ERROR,
-                                         exc.message + note),), racy(key))
+    error = Problem(exc.path, exc.line, Severity.ERROR, exc.message + note)
+    return FileState(key, kept, (*exc.warnings, error), racy(key))

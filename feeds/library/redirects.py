@@ -8,28 +8,32 @@ claiming one old address is reported with both files; the older post keeps it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from types import MappingProxyType
 
 from feeds import routes
 from feeds.errors import Problem, Severity
 from feeds.model import Post
 from feeds.normalize.addresses import address_key
-from feeds.normalize.links import source_key, undated
+from feeds.normalize.links import file_name, source_key, source_paths, undated
 
 # Our folders (any address in them may become ours) and names, besides the route map.
 RESERVED_FOLDERS = ("files/", "static/", "tags/", "authors/", "archive/", "podcast/")
 RESERVED = ("healthz", "posts", "_redirects", "_headers")
 
 
-@dataclass(frozen=True)
 class Redirects:
-    """Old address key -> (the old path as written, the post it leads to)."""
+    """Old address key -> (the old path as written, the post it leads to), made from
+    the posts that have old addresses only; a post file's page is looked up by path
+    when a link asks (a snapshot of ten thousand posts makes this in milliseconds)."""
 
-    by_key: Mapping[str, tuple[str, Post]]
-    by_source: Mapping[str, Post]  # a post file's link key -> the post
-    problems: tuple[Problem, ...]
+    def __init__(self, posts: Sequence[Post], by_key: Mapping[str, tuple[str, Post]],
+                 spelled: Sequence[tuple[str, Post]], problems: tuple[Problem, ...]) -> None:
+        self.posts, self.by_key, self.problems = posts, MappingProxyType(dict(by_key)), problems
+        # Every spelling of each old address (`x/` and `x.html`): a static host answers
+        # only the one it finds a file or a `_redirects` line for.
+        self.spelled = tuple(sorted(spelled, key=lambda item: item[0]))
 
     def target(self, path: str) -> Post | None:
         """The post an old address (a request's decoded path, no leading slash) leads to."""
@@ -40,43 +44,82 @@ class Redirects:
         """Every redirect as (old path, new path), both under the base URL without the
         leading slash (the new one percent-encoded, as it goes into a URL), by old path:
         what `feeds build` writes as redirect pages and `_redirects`."""
-        return sorted((old, routes.post_folder(post.slug)) for old, post in self.by_key.values())
+        return [(old, routes.post_folder(post.slug)) for old, post in self.spelled]
 
     def link(self, key: str) -> str | None:
         """The URL of the page a body's link key (`feeds.normalize.links`) now names."""
         found = self.by_key.get(key)
-        post = found[1] if found is not None else self.by_source.get(key)
+        post = found[1] if found is not None else self._source(key) or self._named(key)
         return post.url if post is not None else None
 
+    def _named(self, key: str) -> Post | None:
+        """The one post whose file is named as the link's last part (`/blog/slices` for
+        `slices.md`: the old address in the Go blog's, Hugo's and Jekyll's defaults,
+        when no pattern says it), for a link that leads nowhere else."""
+        if key.startswith("posts/") or _ours(key + "/"):
+            return None
+        return self._by_name.get(key.rpartition("/")[2])
 
-def redirects_of(posts: Iterable[Post]) -> Redirects:
+    @cached_property
+    def _by_name(self) -> Mapping[str, Post]:
+        found: dict[str, Post | None] = {}
+        for post in self.posts:
+            name = file_name(post.path)
+            found[name] = None if name in found else post  # two of a name: neither
+        return {name: post for name, post in found.items() if post is not None}
+
+    def _source(self, key: str) -> Post | None:
+        names = source_paths(key)
+        for name in names:
+            if name in self._by_path and source_key(name) == key:
+                return self._by_path[name]
+        return self._undated.get(key) if names else None
+
+    @cached_property
+    def _by_path(self) -> Mapping[str, Post]:
+        return {post.path: post for post in self.posts}
+
+    @cached_property
+    def _undated(self) -> Mapping[str, Post]:
+        """`survey.md` for `2019-05-03-survey.md` (Jekyll's `_posts`), the older first;
+        made only when a link names no file."""
+        found: dict[str, Post] = {}
+        for post in sorted(self.posts, key=lambda p: (p.date, p.path)):
+            found.setdefault(source_key(undated(post.path)), post)
+        return found
+
+
+def redirects_of(posts: Sequence[Post], by_slug: Mapping[str, Post]) -> Redirects:
     """The redirects of the published posts, oldest claim first, and what was refused."""
-    ordered = sorted(posts, key=lambda p: (p.date, p.path))
-    own = {address_key(routes.post_folder(p.slug)): p for p in ordered}
     by_key: dict[str, tuple[str, Post]] = {}
+    spelled: list[tuple[str, Post]] = []
     problems: list[Problem] = []
-    for post in ordered:
+    for post in sorted((p for p in posts if p.aliases), key=lambda p: (p.date, p.path)):
         for old in post.aliases:
-            refused = _refusal(old, post, by_key, own)
+            refused = _refusal(old, post, by_key, by_slug)
             if refused:
                 problems.append(Problem(post.path, None, Severity.WARNING, refused))
-            elif address_key(old) not in own:
-                by_key[address_key(old)] = (old, post)
-    sources = {source_key(p.path): p for p in ordered}
-    for post in ordered:  # `survey.md` for `2019-05-03-survey.md`, when no file is so named
-        sources.setdefault(source_key(undated(post.path)), post)
-    return Redirects(MappingProxyType(by_key), MappingProxyType(sources), tuple(problems))
+            elif _page_of(old, by_slug) is None:
+                by_key.setdefault(address_key(old), (old, post))
+                spelled.append((old, post))
+    return Redirects(posts, by_key, spelled, tuple(problems))
+
+
+def _page_of(old: str, by_slug: Mapping[str, Post]) -> Post | None:
+    """The post whose page `old` is, if any."""
+    route = routes.parse(address_key(old) + "/")
+    return by_slug.get(route.key) if route is not None and route.kind == "post" else None
 
 
 def _refusal(old: str, post: Post, taken: Mapping[str, tuple[str, Post]],
-             own: Mapping[str, Post]) -> str | None:
+             by_slug: Mapping[str, Post]) -> str | None:
     """Why `post` may not have the old address `old` (None: it may)."""
-    key = address_key(old)
-    if own.get(key) is post:
+    key, page = address_key(old), _page_of(old, by_slug)
+    if page is post:
         return None  # its own page: nothing to redirect
-    if key in own or _ours(old):
+    if page is not None or _ours(old):
         return f"old address /{old} is an address of this blog: not redirected"
-    if key in taken:
+    if key in taken and taken[key][1] is not post:
         return (f"old address /{old} is also claimed by {taken[key][1].path}: it leads "
                 "there (the older post)")
     return None

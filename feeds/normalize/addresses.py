@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from feeds.model import Post
 from feeds.normalize.text import slugify
 
-FIELDS = frozenset({"permalink", "url", "aliases", "redirect_from"})
+FIELDS = frozenset({"permalink", "url", "aliases", "redirect_from", "path"})
 JEKYLL_STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
     "pretty": "/:categories/:year/:month/:day/:title/",
@@ -33,6 +33,7 @@ JEKYLL_STYLES = {
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_ ]?")
 _JEKYLL_CASED = re.compile(r"[^A-Za-z0-9._~!$&'()+,;=@]+")  # Jekyll's "pretty" slug mode
+_LANGUAGE = re.compile(r"[a-z]{2}(?:-[A-Za-z]{2,4})?")
 _INDEX = re.compile(r"(?:^|/)index\.html?$")
 Warn = Callable[[str | None, str], None]
 
@@ -46,13 +47,30 @@ def old_addresses(post: Post, meta: Mapping[str, object],
     if isinstance(given, str):
         found.append(expand("jekyll", given, post, meta, zone))
     found += [_literal(meta, "url", warn)]
-    # Hugo takes a relative alias in the folder of the page's own old address.
-    base = posixpath.dirname(next((a for a in reversed(found) if a), "").rstrip("/"))
+    zola = isinstance(meta.get("path"), str)  # Zola's page address, without its slash
+    found += [address("/" + str(meta["path"]).strip("/") + "/")] if zola else []
+    # Zola takes aliases from the site's root; Hugo a relative one in the folder of the
+    # page's own address (known, else its content folder's, which Hugo's default mirrors).
+    known = next((a for a in reversed(found) if a), None)
+    base = "" if zola else posixpath.dirname(known.rstrip("/")) if known else \
+        _content_folder(post.path)
     for key in ("aliases", "redirect_from"):
         found += [_relative(item, base) for item in _list(meta, key, warn)]
     if given is not None and not isinstance(given, str):
         warn("permalink", "`permalink` must be a path such as /2019/05/survey/")
     return tuple(dict.fromkeys(a for a in found if a))
+
+
+def _content_folder(path: str) -> str:
+    """The section a Hugo page's default address lies in: its folder (a page bundle's
+    parent), without Hugo's `content/` and a language's folder after it."""
+    folder = posixpath.dirname(path)
+    if posixpath.splitext(posixpath.basename(path))[0] == "index":
+        folder = posixpath.dirname(folder)
+    parts = folder.split("/")
+    if parts[0] == "content":
+        parts = parts[2:] if len(parts) > 1 and _LANGUAGE.fullmatch(parts[1]) else parts[1:]
+    return "/".join(parts)
 
 
 def _literal(meta: Mapping[str, object], key: str, warn: Warn) -> str | None:

@@ -218,6 +218,15 @@ def asset_path(path: str, place: Place) -> str | None:
     return path.lstrip("/") if path.lstrip("/") in place.assets else None
 
 
+def fragment_text(fragment: str) -> str:
+    """The text of sanitised HTML, its blocks (paragraphs, lists) joined by spaces."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    parts = [root.text or "", *(child.text_content() + (child.tail or "") for child in root)]
+    return " ".join(" ".join(parts).split())
+
+
 def first_paragraph_text(fragment: str) -> str:
     """The text of the first paragraph of sanitised HTML (for summaries)."""
     if not fragment.strip():

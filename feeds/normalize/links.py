@@ -46,10 +46,26 @@ def source_key(path: str) -> str:
     return address_key("posts/" + (stem if suffix.lower() in formats.POST_SUFFIXES else path))
 
 
+def source_paths(key: str) -> tuple[str, ...]:
+    """The post files a link key may name (`source_key` of each is checked after)."""
+    if not key.startswith("posts/"):
+        return ()
+    path = key.removeprefix("posts/")
+    return (path, *(path + suffix for suffix in sorted(formats.POST_SUFFIXES)))
+
+
 def undated(path: str) -> str:
     """A post file's path without the date its name starts with (Jekyll's `_posts`)."""
     folder, name = posixpath.split(path)
     return posixpath.join(folder, _DATE_PREFIX.sub("", name) or name)
+
+
+def file_name(path: str) -> str:
+    """What a post file is named by: its name without date and ending (a page bundle's
+    `name/index.md`: its folder's name)."""
+    folder, name = posixpath.split(undated(path))
+    stem = posixpath.splitext(name)[0]
+    return posixpath.basename(folder) if stem in ("index", "_index") and folder else stem
 
 
 def key_of(url: str, root: str) -> str | None:

@@ -14,7 +14,7 @@ from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
 from feeds import routes
-from feeds.errors import FieldError, Problem, Severity, quote
+from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.formats import of_post
 from feeds.model import Author, Blog, Post
 from feeds.normalize import addresses, fields
@@ -48,6 +48,14 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     posts needs their fields, not their HTML.
     """
     work = fields.start(raw, ctx)
+    try:
+        return _normalize(work, render)
+    except PostError as exc:
+        raise PostError(exc.path, exc.line, exc.message, tuple(work.warnings)) from exc
+
+
+def _normalize(work: Work, render: bool) -> tuple[Post, list[Problem]]:
+    raw, ctx = work.raw, work.ctx
     fields.check_fields(work)
     body, heading, page = _title_and_body(raw, ctx)
     title = _title(work, heading)
@@ -61,7 +69,8 @@ def normalize_post(raw: RawPost, ctx: Context, render: bool = True
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
         updated=post_updated(work, date), authors=_authors(work, page), tags=_tags(work),
-        summary=summary_of(given, content) if content is not None else summarise(given or ""),
+        summary=(summary_of(given, content, body, of_post(raw.path).body, place)
+                 if content is not None else summarise(given or "")),
         content_html=content, url=url, link=_link(work),
         image=post_image(work, place), enclosures=enclosures,
         episode=make_episode(work, enclosures, place), draft=_draft(work),
@@ -88,8 +97,8 @@ def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Proble
     body, _, _ = _title_and_body(raw, ctx)
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place)
-    return replace(post, content_html=content,
-                   summary=post.summary or summary_of(None, content)), work.warnings
+    summary = post.summary or summary_of(None, content, body, of_post(raw.path).body, place)
+    return replace(post, content_html=content, summary=summary), work.warnings
 
 
 def _body(work: Work, body: str, place: Place) -> str:
