@@ -1,4 +1,4 @@
-"""`feeds import` (docs/reference.md §7.5): a WordPress export or a feed becomes post
+"""`feeds import` (docs/reference.md §11): a WordPress export or a feed becomes post
 files that `feeds build` publishes, each entry keeping its old id and address."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def serving(folder: Path) -> Iterator[str]:
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -1,5 +1,5 @@
 """A reader subscribed to the old feed follows the move and sees no entry twice
-(docs/reference.md §7.5): `reader` (a real feed reader library) reads the old feed,
+(docs/reference.md §11): `reader` (a real feed reader library) reads the old feed,
 the blog is imported, `feeds serve` publishes it, the subscription moves, and the
 update finds no new entry."""
 

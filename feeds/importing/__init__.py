@@ -1,4 +1,4 @@
-"""`feeds import`: a WordPress export (WXR) or a feed becomes post files (docs/reference.md §7.5).
+"""`feeds import`: a WordPress export (WXR) or a feed becomes post files (docs/reference.md §11).
 
 sources.foreign reads the source; `wxr`, `feed` (RSS, Atom) and `jsonfeed` turn it
 into `Entry` records (`wordpress` cleans WordPress content on the way); `write` writes
