@@ -130,7 +130,7 @@ def _split_heading(raw: RawPost) -> tuple[str, str | None]:
     kind = of_post(raw.path)
     if "title" in raw.meta or not kind.heading_title:
         return raw.body, None
-    match = _HEADING.match(lines[0]) if kind.body == "markdown" else None
+    match = _HEADING.match(lines[0]) if kind.body in ("markdown", "mdx") else None
     if kind.body == "text" and lines[0].strip():
         return "\n".join(lines[1:]), lines[0]
     if match is None:
