@@ -12,7 +12,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import Literal
 
-Body = Literal["markdown", "text", "html"]
+Body = Literal["markdown", "mdx", "text", "html"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ FORMATS: tuple[Format, ...] = (
     Format("markdown", (".md", ".markdown"), header_block=True, heading_title=True),
     Format("text", (".txt",), header_block=True, heading_title=True, text_page=True),
     Format("html", (".html",)),
+    # Markdown with JSX (nodejs.org's blog): read as Markdown, the JSX left out (issue 11).
+    Format("mdx", (".mdx",), heading_title=True),
 )
 _BY_SUFFIX = {suffix: fmt for fmt in FORMATS for suffix in fmt.suffixes}
 POST_SUFFIXES = frozenset(_BY_SUFFIX)

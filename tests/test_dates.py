@@ -100,6 +100,15 @@ def test_dst_gap_moves_forward_with_a_warning() -> None:
     assert "does not exist" in parsed.warnings[0]
 
 
+def test_a_year_written_twice_is_read_as_ruby_reads_it() -> None:
+    """Issue 11: jekyll/jekyll's 2023-01-29-jekyll-3-9-3-released.markdown."""
+    parsed = parse_date("2023-01-29 18:30:22 2023 -0800", OSLO)
+    assert parsed.value == utc(2023, 1, 30, 2, 30, 22)
+    assert "gives the year twice" in parsed.warnings[0]
+    with pytest.raises(FieldError, match="not a date"):
+        parse_date("2023-01-29 18:30:22 2022 -0800", OSLO)  # two different years
+
+
 def test_dst_overlap_takes_the_first_occurrence_with_a_warning() -> None:
     parsed = parse_date("2024-10-27 02:30", OSLO)  # 02:00-03:00 happens twice
     assert parsed.value == utc(2024, 10, 27, 0, 30)  # the first, still CEST (+02:00)

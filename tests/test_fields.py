@@ -124,3 +124,20 @@ def test_nodejs_category_layout_and_canonical() -> None:
     assert post.tags == ("announcements",)
     assert post.link == "https://openjsf.org/blog/x"
     assert warnings == []
+
+
+def test_invisible_control_characters_in_front_matter_are_removed_with_a_warning() -> None:
+    """Issue 11 item 7: a `\\v` a word processor left in a title no longer rejects the post."""
+    post, warnings = read("---\ntitle: Harbour\x0b Notes\ndate: 2024-01-01\n"
+                          "tags: [sea\x1f]\n---\nBody with \x0b kept out of front matter.\n")
+    assert post.title == "Harbour Notes"
+    assert post.tags == ("sea",)
+    assert warnings == [
+        (2, "removed invisible control characters (U+000B) from the front matter"),
+        (4, "removed invisible control characters (U+001F) from the front matter")]
+
+
+def test_control_characters_in_toml_front_matter() -> None:
+    post, warnings = read('+++\ntitle = "T\x0c"\ndate = 2024-01-01\n+++\nx\n')
+    assert post.title == "T"
+    assert [line for line, _ in warnings] == [2]

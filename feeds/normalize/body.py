@@ -23,7 +23,7 @@ import nh3
 from linkify_it import LinkifyIt
 
 from feeds import formats
-from feeds.normalize import markdown
+from feeds.normalize import markdown, mdx
 from feeds.normalize.nesting import MAX_DEPTH, cap_nesting
 from feeds.normalize.text import xml_safe
 
@@ -75,8 +75,12 @@ def render(text: str, kind: str, place: Place) -> Body:
     """`render_body`, with notes on nesting cut to MAX_DEPTH and HTML cut to
     MAX_HTML_CHARS (either would make the sanitiser slow)."""
     text = xml_safe(text)
-    capped = cap_nesting(_raw_html(text, kind))
     notes: list[tuple[int | None, str]] = []
+    if kind == "mdx":
+        text, left_out = mdx.without_jsx(text)
+        notes.extend(left_out)
+        kind = "markdown"
+    capped = cap_nesting(_raw_html(text, kind))
     if capped.at is not None:
         notes.append((_deep_line(text, kind), f"elements nested more than {MAX_DEPTH} "
                       "deep: the deeper ones are left out (their text is kept)"))
@@ -216,6 +220,15 @@ def asset_path(path: str, place: Place) -> str | None:
     if candidate in place.assets:
         return candidate
     return path.lstrip("/") if path.lstrip("/") in place.assets else None
+
+
+def fragment_text(fragment: str) -> str:
+    """The text of sanitised HTML, its blocks (paragraphs, lists) joined by spaces."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    parts = [root.text or "", *(child.text_content() + (child.tail or "") for child in root)]
+    return " ".join(" ".join(parts).split())
 
 
 def first_paragraph_text(fragment: str) -> str:

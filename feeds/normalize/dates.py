@@ -29,6 +29,10 @@ _ORDERS = {"MDY": (False, False), "DMY": (True, False), "YMD": (False, True)}
 _DEFAULTS = (datetime(1904, 2, 3, 4, 5, 6), datetime(1972, 11, 28, 17, 33, 44))
 _YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d")
 _POSIX_OFFSET = re.compile(r"\b(?:UTC|GMT|UT)\s*[+-]\s*\d", re.IGNORECASE)
+# `2023-01-29 18:30:22 2023 -0800`: a date whose year is written again before its offset
+# (a Jekyll post of jekyll/jekyll); Ruby's Time.parse, which Jekyll uses, reads it.
+_YEAR_TWICE = re.compile(r"^(?P<year>\d{4})(?P<rest>-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?) "
+                         r"(?P=year) (?P<offset>[+-]\d\d:?\d\d)$")
 _IANA_TAIL = re.compile(r"^(?P<rest>.*\S)\s+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+)$")
 
 
@@ -84,6 +88,11 @@ def parse_date_text(text: str, ctx: DateContext) -> ParsedDate:
     if _POSIX_OFFSET.search(text):
         raise FieldError(f"{quote(text)}: write the offset as +03:00, not UTC+3 (whose sign "
                          "readers disagree on)")
+    twice = _YEAR_TWICE.match(text)
+    if twice is not None:
+        once = parse_date_text(f"{twice['year']}{twice['rest']} {twice['offset']}", ctx)
+        return ParsedDate(once.value, (*once.warnings, f"{quote(text)} gives the year twice: "
+                                       "read as Ruby (Jekyll) reads it, the second left out"))
     iso = _iso(text)
     if iso is not None:
         return _from_datetime(iso, ctx.zone)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from feeds.errors import Problem, Severity
 from feeds.normalize.addresses import FIELDS as ADDRESS_FIELDS
 from feeds.normalize.episode import FIELDS as EPISODE_FIELDS
 from feeds.normalize.work import Context, Work
@@ -108,7 +109,10 @@ def _derived(meta: Mapping[str, object], raw: Mapping[str, object]
 
 def check_fields(work: Work) -> None:
     """Warn once about each field nothing reads (it is kept in `extra`), and about
-    other generators' fields whose meaning feeds does not follow."""
+    other generators' fields whose meaning feeds does not follow; and about what was
+    taken out of the front matter before it was read."""
+    for line, message in work.raw.notes:
+        work.warnings.append(Problem(work.raw.path, line, Severity.WARNING, message))
     for key in work.raw.meta:
         lower = key.lower()
         if lower in _NOTES:

@@ -69,7 +69,8 @@ def _normalize(work: Work, render: bool) -> tuple[Post, list[Problem]]:
     post = Post(
         path=raw.path, slug=slug, id=_id(work, date, slug), title=title, date=date,
         updated=post_updated(work, date), authors=_authors(work, page), tags=_tags(work),
-        summary=summary_of(given, content) if content is not None else summarise(given or ""),
+        summary=(summary_of(given, content, body, of_post(raw.path).body, place)
+                 if content is not None else summarise(given or "")),
         content_html=content, url=url, link=_link(work),
         image=post_image(work, place), enclosures=enclosures,
         episode=make_episode(work, enclosures, place), draft=_draft(work),
@@ -96,8 +97,8 @@ def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Proble
     body, _, _ = _title_and_body(raw, ctx)
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place)
-    return replace(post, content_html=content,
-                   summary=post.summary or summary_of(None, content)), work.warnings
+    summary = post.summary or summary_of(None, content, body, of_post(raw.path).body, place)
+    return replace(post, content_html=content, summary=summary), work.warnings
 
 
 def _body(work: Work, body: str, place: Place) -> str:
@@ -129,7 +130,7 @@ def _split_heading(raw: RawPost) -> tuple[str, str | None]:
     kind = of_post(raw.path)
     if "title" in raw.meta or not kind.heading_title:
         return raw.body, None
-    match = _HEADING.match(lines[0]) if kind.body == "markdown" else None
+    match = _HEADING.match(lines[0]) if kind.body in ("markdown", "mdx") else None
     if kind.body == "text" and lines[0].strip():
         return "\n".join(lines[1:]), lines[0]
     if match is None:

@@ -51,6 +51,9 @@ class RawPost:
     body_line: int
     mtime: datetime
     front: str = ""
+    # What was taken out of the front matter before it was parsed, as (line, message):
+    # warnings, never errors (`feeds.normalize.fields.check_fields` reports them).
+    notes: tuple[tuple[int, str], ...] = ()
 
     def line_of(self, key: str) -> int | None:
         """The line a front-matter field stands on, when known."""
@@ -90,7 +93,8 @@ def split(text: str, rel: str, mtime: datetime, limits: Limits | None = None,
     if fence not in ("---", "+++"):
         return _split_headers(lines, rel, mtime, header_fields)
     end = _closing_fence(lines, fence, rel)
-    source = "\n".join(lines[1:end])
+    front, notes = _without_controls(lines[1:end], 2)
+    source = "\n".join(front)
     cap = (limits or Limits()).front_matter_bytes
     if len(source.encode()) > cap:
         raise PostError(rel, 1, f"front matter is larger than the limit of {cap} bytes")
@@ -98,7 +102,26 @@ def split(text: str, rel: str, mtime: datetime, limits: Limits | None = None,
     meta, meta_lines = parse(source, rel, 2)
     body = "\n".join(lines[end + 1:])
     return RawPost(rel, MappingProxyType(meta), MappingProxyType(meta_lines), body, end + 2,
-                   mtime, "yaml" if fence == "---" else "toml")
+                   mtime, "yaml" if fence == "---" else "toml", notes)
+
+
+# Invisible control characters a word processor leaves (`\v` for a line break in Word):
+# YAML and TOML refuse them, which would leave the whole post out for a character no
+# one can see. Tab, line ends and NEL stay: they are the syntax's own.
+_CONTROLS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f]")
+
+
+def _without_controls(lines: list[str], first: int
+                      ) -> tuple[list[str], tuple[tuple[int, str], ...]]:
+    """The front matter's lines with control characters removed, and a note per line."""
+    notes = []
+    for number, line in enumerate(lines, start=first):
+        found = sorted(set(_CONTROLS.findall(line)))
+        if found:
+            names = ", ".join(f"U+{ord(c):04X}" for c in found)
+            notes.append((number, f"removed invisible control characters ({names}) from the "
+                                  "front matter"))
+    return [_CONTROLS.sub("", line) for line in lines], tuple(notes)
 
 
 def _split_headers(lines: list[str], rel: str, mtime: datetime,
