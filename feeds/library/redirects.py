@@ -34,6 +34,7 @@ class Redirects:
         # Every spelling of each old address (`x/` and `x.html`): a static host answers
         # only the one it finds a file or a `_redirects` line for.
         self.spelled = tuple(sorted(spelled, key=lambda item: item[0]))
+        self._found: dict[str, str | None] = {}  # link key -> URL, as `link` found it
 
     def target(self, path: str) -> Post | None:
         """The post an old address (a request's decoded path, no leading slash) leads to."""
@@ -48,9 +49,12 @@ class Redirects:
 
     def link(self, key: str) -> str | None:
         """The URL of the page a body's link key (`feeds.normalize.links`) now names."""
+        if key in self._found:  # asked for by every page that shows the post
+            return self._found[key]
         found = self.by_key.get(key)
         post = found[1] if found is not None else self._source(key) or self._named(key)
-        return post.url if post is not None else None
+        self._found[key] = url = post.url if post is not None else None
+        return url
 
     def _named(self, key: str) -> Post | None:
         """The one post whose file is named as the link's last part (`/blog/slices` for
