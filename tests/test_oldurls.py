@@ -265,6 +265,7 @@ def test_addresses_are_paths_of_the_blog(value: object, expected: str | None) ->
 
 def test_one_address_has_one_key() -> None:
     assert {address_key(p) for p in ("x/", "x", "x.html", "x/index.html", "/x/")} == {"x"}
+    assert (address_key("index.htm"), address_key("myindex.html")) == ("", "myindex")
 
 
 def test_fields_that_are_no_address_are_warned_about_at_their_line(
