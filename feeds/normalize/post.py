@@ -25,7 +25,8 @@ from feeds.normalize.dates import local_date
 from feeds.normalize.episode import make_episode
 from feeds.normalize.fields import KNOWN_FIELDS
 from feeds.normalize.links import link_keys
-from feeds.normalize.postdates import DATE_PREFIX, post_date, post_updated
+from feeds.normalize.postdates import post_date, post_updated
+from feeds.normalize.slugs import slug_source
 from feeds.normalize.summaries import summary_of
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.normalize.textpage import TextPage, read_text_page
@@ -60,7 +61,7 @@ def _normalize(work: Work, render: bool) -> tuple[Post, list[Problem]]:
     body, heading, page = _title_and_body(raw, ctx)
     title = _title(work, heading)
     date = post_date(work)
-    slug = _slug(work)
+    slug = _slug(work, title)
     url = ctx.blog.url(routes.post_folder(slug))
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place) if render else None
@@ -148,10 +149,9 @@ def _title(work: Work, heading: str | None) -> str:
     return title
 
 
-def _slug(work: Work) -> str:
+def _slug(work: Work, title: str) -> str:
     given = work.text("slug")
-    stem = posixpath.splitext(posixpath.basename(work.raw.path))[0]
-    source = given if given is not None else DATE_PREFIX.sub("", stem) or stem
+    source = given if given is not None else slug_source(work.raw, title)
     slug = slugify(source)
     if not slug:
         raise work.fail("slug", f"cannot make a URL name from {quote(source)}: add a `slug` field")
