@@ -1,4 +1,5 @@
-"""The command line (docs/reference.md §7): serve, check. Errors become exit codes here.
+"""The command line (docs/reference.md §7): serve, build, new, import, check.
+Errors become exit codes here.
 
 Exit codes: 0 success, 1 errors in the posts or the run, 2 bad usage.
 """
@@ -18,6 +19,7 @@ import click
 import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Problem, Severity
+from feeds.importing import run_import
 from feeds.library import Library, Options
 from feeds.library.index import default_cache
 from feeds.library.loader import load_blog
@@ -215,11 +217,7 @@ def _title(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 def new(posts: Path | None, title: str, author: str | None, tags: tuple[str, ...]) -> None:
     """Write a new dated post file atomically and print its path."""
     options = Options.from_environ(posts=posts)
-    if not options.posts.is_dir():
-        what = "is not a folder" if options.posts.exists() else "does not exist"
-        click.echo(f"error: the posts folder {options.posts} {what} "
-                   "(create it, or name another with --posts)", err=True)
-        sys.exit(1)
+    _need_folder(options.posts)
     blog = _blog(options)
     now = datetime.now(UTC).astimezone(DateContext(blog.timezone).zone).replace(microsecond=0)
     name = f"{now:%Y-%m-%d}-{slugify(title) or 'post'}.md"
@@ -228,6 +226,34 @@ def new(posts: Path | None, title: str, author: str | None, tags: tuple[str, ...
     front.update({"tags": list(tags)} if tags else {})
     text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
     click.echo(str(_create(options.posts, name, text)))
+
+
+@main.command("import")
+@_POSTS
+@click.argument("source")
+def import_(posts: Path | None, source: str) -> None:
+    """Write one post file per entry of a WordPress export (WXR) or of an RSS, Atom or
+    JSON feed (a file or an http(s) URL), keeping each entry's old id and address."""
+    options = Options.from_environ(posts=posts)
+    _need_folder(options.posts)
+    try:
+        outcome = run_import(source, options.posts)
+    except FeedsError as exc:
+        _fail(exc)
+    for path in outcome.written:
+        click.echo(str(path))
+    for line in (*map(str, outcome.skipped), *outcome.notes):
+        click.echo(line, err=True)
+    click.echo(f"{len(outcome.written)} posts written, {len(outcome.skipped)} left out",
+               err=True)
+
+
+def _need_folder(root: Path) -> None:
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        click.echo(f"error: the posts folder {root} {what} "
+                   "(create it, or name another with --posts)", err=True)
+        sys.exit(1)
 
 
 def _create(root: Path, name: str, text: str) -> Path:

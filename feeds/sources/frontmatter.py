@@ -229,3 +229,10 @@ def parse_toml(source: str, rel: str, first_line: int) -> tuple[dict[str, object
 def _may_open_with_header(rel: str) -> bool:
     found = formats.of(rel)
     return found is not None and found.header_block
+
+
+def front_matter(fields: Mapping[str, object]) -> str:
+    """`fields` written as a YAML front matter block that `split` reads back as they
+    are (safe YAML only, keys in the order given, any Unicode kept as text)."""
+    dumped = yaml.safe_dump(dict(fields), allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{dumped}---\n"
