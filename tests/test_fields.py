@@ -110,6 +110,21 @@ def test_zola_path_date_taxonomies_and_extra() -> None:
     assert warnings == []
 
 
+@pytest.mark.parametrize(("path", "day"), [
+    ("inside-rust/2022/08/16/diagnostic-effort", 16),  # a sub-blog's section first
+    ("/2014/12/12/", 12),
+])
+def test_zola_path_date_anywhere_in_the_path(path: str, day: int) -> None:
+    post, _ = read(f'+++\npath = "{path}"\ntitle = "T"\n+++\nx\n', "content/x.md")
+    assert post.date.day == day
+
+
+def test_a_path_without_a_date_leaves_the_date_to_the_rest() -> None:
+    post, warnings = read('+++\npath = "releases/latest"\ntitle = "T"\n+++\nx\n', "x.md")
+    assert post.date == MTIME
+    assert "modification time" in warnings[0][1]
+
+
 def test_a_bad_synonym_value_is_named_at_its_own_line() -> None:
     with pytest.raises(PostError, match="`updated`") as caught:
         read("---\ntitle: T\ndate: 2024-01-01\nlastmod: nonsense\n---\nx\n")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from conftest import BLOG_MD, Server, post, write_posts
+from conftest import BLOG_MD, Server, post, wait_until, write_posts
 
 from feeds.library import Library, Options
 from feeds.model import Author, Post
@@ -114,6 +114,17 @@ def test_the_server_answers_old_addresses_with_301(jekyll: Path,
     assert _no_follow(server, "/nowhere/")[0] == 404
     assert _no_follow(server, "/tags/")[0] == 404  # refused: an address of ours
     assert _no_follow(server, "/posts/survey/")[0] == 200
+
+
+def test_a_new_old_address_is_answered_by_every_worker(
+        jekyll: Path, serve: Callable[..., Server]) -> None:
+    server = serve(jekyll, base_url=BASE, workers=2)
+    (jekyll / "late.md").write_text(post("Late", "2022-02-02", extra="aliases: [/late-old/]\n"))
+    wait_until(lambda: all(_no_follow(server, "/late-old/")[:2] == (301, BASE + "posts/late/")
+                           for _ in range(6)), 20, "the new old address answered by all")
+    (jekyll / "late.md").unlink()
+    wait_until(lambda: all(_no_follow(server, "/late-old/")[0] == 404 for _ in range(6)), 20,
+               "the old address gone with its post")
 
 
 def test_build_writes_redirect_pages_and_a_redirects_file(
@@ -254,6 +265,7 @@ def test_addresses_are_paths_of_the_blog(value: object, expected: str | None) ->
 
 def test_one_address_has_one_key() -> None:
     assert {address_key(p) for p in ("x/", "x", "x.html", "x/index.html", "/x/")} == {"x"}
+    assert (address_key("index.htm"), address_key("myindex.html")) == ("", "myindex")
 
 
 def test_fields_that_are_no_address_are_warned_about_at_their_line(

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import BinaryIO
 
@@ -39,6 +39,7 @@ from feeds.sources.frontmatter import Limits, RawPost
 __all__ = ["Clock", "Library", "Loaded", "Options", "Reload", "ReloadStats", "Snapshot",
            "UpdateRecord", "WholeRecord", "snapshot_of", "system_clock"]
 BODIES_KEPT = 4096  # rendered bodies kept per process
+LINKED_KEPT = 512  # bodies with their links rewritten, kept per snapshot
 log = logging.getLogger("feeds")
 
 
@@ -71,9 +72,16 @@ class Snapshot:
             post = self.render_body(entry)
         if not post.links or not post.content_html:
             return post
-        linked = rewrite(post.content_html, self.blog.base_url, post.links,
-                         self.redirects.link)
+        linked = self._linked(post.content_html, post.links)
         return replace(post, content_html=linked) if linked != post.content_html else post
+
+    @cached_property
+    def _linked(self) -> Callable[[str, tuple[str, ...]], str]:
+        """A body with its links rewritten, kept for the bodies shown most (the newest
+        posts are in every feed and on the home page)."""
+        def linked(html: str, keys: tuple[str, ...]) -> str:
+            return rewrite(html, self.blog.base_url, keys, self.redirects.link)
+        return lru_cache(maxsize=LINKED_KEPT)(linked)
 
     @cached_property
     def redirects(self) -> Redirects:
@@ -87,8 +95,14 @@ class Snapshot:
         of its addresses)."""
         if not post.links:
             return ""
-        targets = repr([(key, self.redirects.link(key)) for key in post.links])
-        return hashlib.sha256(targets.encode()).hexdigest()[:16]
+        return self._links_of(post.links)
+
+    @cached_property
+    def _links_of(self) -> Callable[[tuple[str, ...]], str]:
+        def digest(keys: tuple[str, ...]) -> str:
+            targets = repr([(key, self.redirects.link(key)) for key in keys])
+            return hashlib.sha256(targets.encode()).hexdigest()[:16]
+        return lru_cache(maxsize=LINKED_KEPT * 16)(digest)
 
     def digest_of(self, post: Post) -> str | None:
         """The version of `post` (one of `posts`; None if it is not): the key of the

@@ -34,6 +34,7 @@ class Redirects:
         # Every spelling of each old address (`x/` and `x.html`): a static host answers
         # only the one it finds a file or a `_redirects` line for.
         self.spelled = tuple(sorted(spelled, key=lambda item: item[0]))
+        self._found: dict[str, str | None] = {}  # link key -> URL, as `link` found it
 
     def target(self, path: str) -> Post | None:
         """The post an old address (a request's decoded path, no leading slash) leads to."""
@@ -48,15 +49,18 @@ class Redirects:
 
     def link(self, key: str) -> str | None:
         """The URL of the page a body's link key (`feeds.normalize.links`) now names."""
+        if key in self._found:  # asked for by every page that shows the post
+            return self._found[key]
         found = self.by_key.get(key)
         post = found[1] if found is not None else self._source(key) or self._named(key)
-        return post.url if post is not None else None
+        self._found[key] = url = post.url if post is not None else None
+        return url
 
     def _named(self, key: str) -> Post | None:
         """The one post whose file is named as the link's last part (`/blog/slices` for
         `slices.md`: the old address in the Go blog's, Hugo's and Jekyll's defaults,
         when no pattern says it), for a link that leads nowhere else."""
-        if key.startswith("posts/") or _ours(key + "/"):
+        if key.startswith("posts/") or _ours(key + "/", key):
             return None
         return self._by_name.get(key.rpartition("/")[2])
 
@@ -96,28 +100,29 @@ def redirects_of(posts: Sequence[Post], by_slug: Mapping[str, Post]) -> Redirect
     problems: list[Problem] = []
     for post in sorted((p for p in posts if p.aliases), key=lambda p: (p.date, p.path)):
         for old in post.aliases:
-            refused = _refusal(old, post, by_key, by_slug)
+            key = address_key(old)
+            page = _page_of(key, by_slug)
+            refused = _refusal(old, key, page, post, by_key)
             if refused:
                 problems.append(Problem(post.path, None, Severity.WARNING, refused))
-            elif _page_of(old, by_slug) is None:
-                by_key.setdefault(address_key(old), (old, post))
+            elif page is None:
+                by_key.setdefault(key, (old, post))
                 spelled.append((old, post))
     return Redirects(posts, by_key, spelled, tuple(problems))
 
 
-def _page_of(old: str, by_slug: Mapping[str, Post]) -> Post | None:
-    """The post whose page `old` is, if any."""
-    route = routes.parse(address_key(old) + "/")
+def _page_of(key: str, by_slug: Mapping[str, Post]) -> Post | None:
+    """The post whose page the address of `key` is, if any."""
+    route = routes.parse(key + "/")
     return by_slug.get(route.key) if route is not None and route.kind == "post" else None
 
 
-def _refusal(old: str, post: Post, taken: Mapping[str, tuple[str, Post]],
-             by_slug: Mapping[str, Post]) -> str | None:
+def _refusal(old: str, key: str, page: Post | None, post: Post,
+             taken: Mapping[str, tuple[str, Post]]) -> str | None:
     """Why `post` may not have the old address `old` (None: it may)."""
-    key, page = address_key(old), _page_of(old, by_slug)
     if page is post:
         return None  # its own page: nothing to redirect
-    if page is not None or _ours(old):
+    if page is not None or _ours(old, key):
         return f"old address /{old} is an address of this blog: not redirected"
     if key in taken and taken[key][1] is not post:
         return (f"old address /{old} is also claimed by {taken[key][1].path}: it leads "
@@ -125,11 +130,11 @@ def _refusal(old: str, post: Post, taken: Mapping[str, tuple[str, Post]],
     return None
 
 
-def _ours(path: str) -> bool:
-    """Whether a path is (or may become) one of our own addresses other than a post's
-    page (a post's old page may be `/posts/old-name/`: the pages taken are `own`)."""
-    bare, key = path.strip("/"), address_key(path)
-    found = [routes.parse(c) for c in (bare, bare + "/", key, key + "/")]
+def _ours(path: str, key: str) -> bool:
+    """Whether a path (whose `address_key` is `key`) is, or may become, one of our own
+    addresses other than a post's page (an old page may be `/posts/old-name/`)."""
+    bare = path.strip("/")
+    found = [routes.parse(key), routes.parse(key + "/")]  # `x.html`, `x/index.html`: `x`
     if not key or any(r is not None and r.kind != "post" for r in found):
         return True
     return bare in RESERVED or any(bare == r.rstrip("/") or bare.startswith(r)

@@ -34,7 +34,6 @@ _PLACEHOLDER = re.compile(r":([a-z_]+)")
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_ ]?")
 _JEKYLL_CASED = re.compile(r"[^A-Za-z0-9._~!$&'()+,;=@]+")  # Jekyll's "pretty" slug mode
 _LANGUAGE = re.compile(r"[a-z]{2}(?:-[A-Za-z]{2,4})?")
-_INDEX = re.compile(r"(?:^|/)index\.html?$")
 Warn = Callable[[str | None, str], None]
 
 
@@ -127,7 +126,10 @@ def address(value: object) -> str | None:
 def address_key(path: str) -> str:
     """What every spelling of one address has in common: no slashes around it, no
     `index.html`, no `.html` (a static host serves `x.html` at `x` too)."""
-    key = _INDEX.sub("", path.strip("/")).strip("/")
+    key = path.strip("/")
+    for index in ("index.html", "index.htm"):
+        if key == index or key.endswith("/" + index):
+            key = key[:-len(index)].rstrip("/")
     for suffix in (".html", ".htm"):
         key = key.removesuffix(suffix)
     return key

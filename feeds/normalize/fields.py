@@ -52,8 +52,9 @@ LAYOUT_FIELDS = frozenset({
 # Fields whose value says the post is not published: `published: false` (Jekyll),
 # `status: draft` or `hidden` (Pelican), `private`/`pending` (WordPress).
 _UNPUBLISHED_STATUS = frozenset({"draft", "hidden", "private", "pending"})
-# Zola's `path = "2026/08/20/slug"`: the address, and the only place its date is written.
-_PATH_DATE = re.compile(r"^/?(\d{4})/(\d{2})/(\d{2})(?:/|$)")
+# Zola's `path = "2026/08/20/slug"` (or under a section, "inside-rust/2022/08/16/slug"):
+# the address, and the only place its date is written.
+_PATH_DATE = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})(?:/|$)")
 _NOTES = MappingProxyType({
     "expirydate": "`{key}`: feeds does not take a post down at its expiry date; delete "
                   "the file or set `draft: true` then",
@@ -101,7 +102,7 @@ def _derived(meta: Mapping[str, object], raw: Mapping[str, object]
     elif isinstance(status, str) and status.strip().lower() in _UNPUBLISHED_STATUS:
         found["draft"] = (True, written["status"])
     path = raw.get(written.get("path", ""))
-    match = _PATH_DATE.match(path) if isinstance(path, str) else None
+    match = _PATH_DATE.search(path) if isinstance(path, str) else None
     if match and "date" not in meta:
         found["date"] = ("-".join(match.groups()), written["path"])
     return found

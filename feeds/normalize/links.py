@@ -30,7 +30,6 @@ _TOKENS = re.compile(
     re.MULTILINE | re.IGNORECASE)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown's backslash escapes
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]")
-_HREF = re.compile(r'href="([^"]*)"')
 Target = Callable[[str], str | None]  # a link key -> the URL of the page it now names
 
 
@@ -101,15 +100,17 @@ def _urls(body: str, place: Place) -> Iterator[str]:
 def rewrite(fragment: str, root: str, keys: tuple[str, ...], target: Target) -> str:
     """`fragment` (sanitised HTML) with each link whose key is one of `keys` pointed at
     the page `target` names for it (its `#fragment` kept); other links as they are."""
-    wanted = frozenset(keys)
+    found = {key: url for key in keys if (url := target(key)) is not None}
+    if not found:
+        return fragment  # every such link leads nowhere yet: nothing to rewrite
 
     def replace(match: re.Match[str]) -> str:
-        url = html.unescape(match[1])
-        key = key_of(url, root)
-        new = target(key) if key is not None and key in wanted else None
+        url = root + html.unescape(match[1])
+        new = found.get(key_of(url, root) or "")
         if new is None:
             return match[0]
         fragment_id = url.partition("#")[2]
         return f'href="{html.escape(new + ("#" + fragment_id if fragment_id else ""))}"'
 
-    return _HREF.sub(replace, fragment)
+    # Only links under the base URL can be ours (sanitised HTML quotes every href).
+    return re.sub(f'href="{re.escape(html.escape(root))}([^"]*)"', replace, fragment)
