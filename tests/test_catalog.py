@@ -3,6 +3,7 @@ over the same files gives (winners of slugs and ids, order, problems, version su
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,7 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 def state(path: str, slug: str, ident: str, day: int, draft: bool = False,  # noqa: PLR0917
           broken: bool = False, about: str | None = None) -> FileState:
     post = Post(path, slug, ident, f"title {slug}", T0 + timedelta(days=day), T0, (), (), "",
-                "", f"https://example.org/{slug}/", draft=draft)
+                "", f"https://example.org/posts/{slug}/", draft=draft)
     problems = (Problem(path, 1, Severity.ERROR, "half written"),) if broken else ()
     entry = Entry(post, "", f"{path}:{slug}:{ident}:{day}:{draft}", about)
     return FileState((1, day, 1), entry, problems)
@@ -64,24 +65,47 @@ def _at(path: str, found: FileState | None) -> FileState | None:
     return FileState(found.key, Entry(moved, "", path + entry.digest, entry.about), problems)
 
 
-def test_the_first_file_by_path_wins_and_the_loser_comes_back() -> None:
+def test_the_older_post_keeps_its_slug_and_the_newer_gets_one_of_its_own() -> None:
     catalog = Catalog({"b.md": state("b.md", "same", "id-b", 1)})
-    catalog.apply({"a.md": state("a.md", "same", "id-a", 2)})
+    catalog.apply({"a.md": state("a.md", "same", "id-a", 2)})  # first by path, but newer
+    assert [(p.path, p.slug) for p in catalog.posts()] == [
+        ("a.md", "same-" + hashlib.sha256(b"a.md").hexdigest()[:6]), ("b.md", "same")]
+    assert [(p.path, p.severity, "same slug as b.md" in p.message)
+            for p in catalog.problems()] == [("a.md", Severity.WARNING, True)]
+    assert len({p.url for p in catalog.posts()}) == 2
+    catalog.apply({"b.md": None})  # the older goes: the other has its slug back
+    assert [(p.path, p.slug) for p in catalog.posts()] == [("a.md", "same")]
+    assert catalog.problems() == ()
+
+
+def test_a_slug_of_its_own_is_the_same_on_every_load_and_renders_again() -> None:
+    files = {path: state(path, "same", f"tag:x,2024:{path}", 1) for path in ("a.md", "b.md")}
+    first, second = Catalog(files), Catalog(dict(reversed(files.items())))
+    assert observed(first) == observed(second)
+    moved = next(p for p in first.posts() if p.slug != "same")
+    assert moved.path == "b.md" and moved.content_html is None  # its page is elsewhere
+
+
+def test_a_derived_id_follows_the_slug_of_its_own_and_a_given_id_is_refused() -> None:
+    catalog = Catalog({"a.md": state("a.md", "s", "tag:x,2024-01-01:s", 1),
+                       "b.md": state("b.md", "s", "tag:x,2024-01-01:s", 1)})
+    own = "s-" + hashlib.sha256(b"b.md").hexdigest()[:6]
+    assert [(p.slug, p.id) for p in catalog.posts()] == [("s", "tag:x,2024-01-01:s"),
+                                                         (own, f"tag:x,2024-01-01:{own}")]
+    catalog = Catalog({"a.md": state("a.md", "s", "urn:x:1", 1),
+                       "b.md": state("b.md", "s", "urn:x:1", 2)})
     assert [p.path for p in catalog.posts()] == ["a.md"]
-    assert [(p.path, "same slug as a.md" in p.message) for p in catalog.problems()] == \
-        [("b.md", True)]
-    catalog.apply({"a.md": None})  # the winner goes: the other file is published again
-    assert [p.path for p in catalog.posts()] == ["b.md"] and catalog.problems() == ()
+    assert [(p.path, p.severity) for p in catalog.problems()] == [("b.md", Severity.ERROR)]
 
 
-def test_a_rejected_file_does_not_claim_its_other_key() -> None:
-    catalog = Catalog({"a.md": state("a.md", "s", "i", 1), "b.md": state("b.md", "s", "j", 2),
-                       "c.md": state("c.md", "t", "j", 3)})
-    # b loses its slug to a, so its id is free for c
+def test_a_refused_file_does_not_claim_its_other_key() -> None:
+    catalog = Catalog({"a.md": state("a.md", "s", "i", 1), "b.md": state("b.md", "t", "i", 2),
+                       "c.md": state("c.md", "u", "j", 3), "d.md": state("d.md", "t", "j", 4)})
+    # b loses its id to a, so its slug is free for d, which loses its id to c
     assert [p.path for p in catalog.posts()] == ["c.md", "a.md"]
-    catalog.apply({"a.md": state("a.md", "u", "i", 1)})  # now b wins its slug, c loses j
-    assert [p.path for p in catalog.posts()] == ["b.md", "a.md"]
-    assert [p.path for p in catalog.problems()] == ["c.md"]
+    catalog.apply({"a.md": state("a.md", "s", "k", 1)})  # now b wins its id and its slug
+    assert [p.path for p in catalog.posts()] == ["c.md", "b.md", "a.md"]
+    assert [p.path for p in catalog.problems()] == ["d.md"]
 
 
 def test_the_sum_follows_the_published_posts_only() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,8 +62,8 @@ def test_the_version_is_the_same_for_the_same_content(blog: Path, clock: FakeClo
     assert Library(Options(blog), clock).snapshot().version != first.version
 
 
-def test_same_slug_or_id_rejects_the_later_file_naming_both(tmp_path: Path,
-                                                            clock: FakeClock) -> None:
+def test_same_slug_publishes_both_and_same_id_refuses_the_later_naming_both(
+        tmp_path: Path, clock: FakeClock) -> None:
     root = write_posts(tmp_path / "posts", {
         "a/2024-01-01-same.md": post("A", "2024-01-01"),
         "b/2024-01-01-same.md": post("B", "2024-01-01"),
@@ -70,13 +71,18 @@ def test_same_slug_or_id_rejects_the_later_file_naming_both(tmp_path: Path,
         "d.md": post("D", "2024-01-03", extra="id: urn:x:1\n"),
     })
     library = Library(Options(root), clock)
-    errors = {p.path: p.message for p in library.problems if p.severity is Severity.ERROR}
-    assert errors == {
-        "b/2024-01-01-same.md": "same slug as a/2024-01-01-same.md (same); "
-                                "this file is not published",
-        "d.md": "same id as c.md (urn:x:1); this file is not published",
+    own = "same-" + hashlib.sha256(b"b/2024-01-01-same.md").hexdigest()[:6]
+    problems = {p.path: (p.severity, p.message) for p in library.problems}
+    assert problems == {
+        "b/2024-01-01-same.md": (Severity.WARNING, (
+            f"same slug as a/2024-01-01-same.md (same); this file is published as {own} "
+            "(a digest of its path: add a `slug` field to choose one)")),
+        "d.md": (Severity.ERROR, "same id as c.md (urn:x:1); this file is not published"),
     }
-    assert sorted(p.title for p in library.snapshot().posts) == ["A", "C"]
+    shown = {p.title: (p.slug, p.id) for p in library.snapshot().posts}
+    assert shown == {"A": ("same", "tag:blog.example.org,2024-01-01:same"),
+                     "B": (own, f"tag:blog.example.org,2024-01-01:{own}"),
+                     "C": ("c", "urn:x:1")}
 
 
 def test_settings_precedence_command_line_environment_file(tmp_path: Path,

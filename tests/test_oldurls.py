@@ -196,7 +196,7 @@ def test_zola_and_hugo_aliases_are_taken_where_each_generator_takes_them(
     assert _snapshot(root, tmp_path).redirects.pairs() == [
         ("2020/10/08/Rust-1.47.html", "posts/rust-1-47/"),  # both spellings: a static
         ("2020/10/08/Rust-1.47/", "posts/rust-1-47/"),  # host answers only what it finds
-        ("blog/2019/b", "posts/index/"),
+        ("blog/2019/b", "posts/bundle/"),  # a bundle is named after its folder
         ("blog/2022/gc-2022", "posts/gc/"),
         ("releases/1.47.0", "posts/rust-1-47/"),
     ]

@@ -53,6 +53,8 @@ def test_each_rough_file(library: Library, path: str) -> None:
         assert rfc3339(post.date) == expected["date"]
         assert [a.name for a in post.authors] == expected["authors"]
         assert list(post.tags) == expected["tags"]
+        warnings = [p.message for p in library.problems if p.path == path]
+        assert "warning" not in expected or any(expected["warning"] in w for w in warnings)
 
 
 def test_the_blog_description_comes_from_a_saved_page(library: Library) -> None:

@@ -1,12 +1,14 @@
 """Which posts are published, kept current one changed file at a time.
 
 The catalog holds every post file's last read (`FileState`) and what follows
-from them: the posts that win their slug and id (the first file by path wins, a
-later one is reported), newest first, and a sum of their digests from which the
-version is made. Applying a change of a few files costs work in proportion to
-those files, not to the blog, so that one new post costs about as much at
-10,000 posts as at 1,000. Only a change that touches a contested slug or id
-redoes the whole claim pass, in path order, which is what defines the outcome.
+from them: the posts that win their slug and id (the oldest post wins, then the
+first file by path; a later one with the same slug is published under the slug
+and a short digest of its path, with a warning naming both files), newest
+first, and a sum of their digests from which the version is made. Applying a
+change of a few files costs work in proportion to those files, not to the blog,
+so that one new post costs about as much at 10,000 posts as at 1,000. Only a
+change that touches a contested slug or id redoes the whole claim pass, oldest
+first, which is what defines the outcome.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from operator import itemgetter
+from urllib.parse import quote
 
+from feeds import routes
 from feeds.errors import Problem, Severity
 from feeds.library.postlist import PostList
 from feeds.library.reading import Entry, FileState
@@ -146,7 +151,8 @@ class Catalog:
             self._wanting[field].pop(value, None)
 
     def _reclaim(self) -> None:
-        """Every claim anew, files in path order: a later file loses a taken slug or id."""
+        """Every claim anew, oldest post first (then by path): a later post with a taken
+        slug gets one of its own, a later one with a taken id is not published."""
         self._order: list[_Placed] = []
         self._posts = PostList((), weight)
         self._drafts: dict[str, Post] = {}
@@ -155,19 +161,40 @@ class Catalog:
         self._troubled = {
             path: state.problems for path, state in self.files.items() if state.problems}
         claimed: dict[Claim, str] = {}
-        for path in sorted(self.files):
-            entry = self.files[path].entry
+        for path in self._claim_order():
+            entry = self._claimed(path, claimed)
             if entry is None:
                 continue
-            taken = [key for key in claims(entry.post) if key in claimed]
-            if taken:
-                self._reject(path, entry.post, taken[0], claimed[taken[0]])
-            elif not entry.post.draft:
+            if not entry.post.draft:
                 claimed.update(dict.fromkeys(claims(entry.post), path))
-            if not taken:
-                self._publish(path, entry, sort=False)
+            self._publish(path, entry, sort=False)
         self._order.sort()
         self._posts = PostList.of(map(_entry_of, self._order), weight)
+
+    def _claim_order(self) -> list[str]:
+        """The files with a post, oldest first, then by path: an older post keeps its
+        slug when a newer file takes the same one, so that its address stays."""
+        read = [(state.entry.post.date, path) for path, state in self.files.items()
+                if state.entry is not None]
+        return [path for _, path in sorted(read)]
+
+    def _claimed(self, path: str, claimed: dict[Claim, str]) -> Entry | None:
+        """The file's entry as it may be published beside the claims made before it: under
+        a slug of its own if its slug is taken; None (reported) if its id stays taken."""
+        entry = self.files[path].entry
+        assert entry is not None  # _claim_order lists only such files
+        slug, ident = claims(entry.post)
+        if slug in claimed:
+            entry = _renamed(entry, _own_slug(entry.post), _own_id(entry.post, ident in claimed))
+            self._rejected[path] = Problem(
+                entry.post.path, None, Severity.WARNING,
+                f"same slug as {claimed[slug]} ({slug[1]}); this file is published as "
+                f"{entry.post.slug} (a digest of its path: add a `slug` field to choose one)")
+        taken = [key for key in claims(entry.post) if key in claimed]
+        if taken:
+            self._reject(path, entry.post, taken[0], claimed[taken[0]])
+            return None
+        return entry
 
     def _reject(self, path: str, post: Post, key: Claim, holder: str) -> None:
         field, value = key
@@ -183,7 +210,7 @@ class Catalog:
             return
         placed = (*_sort_key(entry.post), path, entry)
         if sort:
-            at = bisect.bisect_left(self._order, placed)
+            at = bisect.bisect_left(self._order, placed[:3])
             self._order.insert(at, placed)
             self._posts = self._posts.insert(at, entry)
         else:
@@ -199,10 +226,36 @@ class Catalog:
         if entry is None or entry.post.draft:
             return
         placed = (*_sort_key(entry.post), path, entry)
-        at = bisect.bisect_left(self._order, placed)
+        at = bisect.bisect_left(self._order, placed[:3])
         if at < len(self._order) and self._order[at][2] == path:
             del self._order[at]
             self._posts = self._posts.remove(at)
+
+
+def _own_slug(post: Post) -> str:
+    """A slug for a post whose slug is taken: the slug and a short digest of its path,
+    the same on every load (docs/reference.md §4.3)."""
+    return f"{post.slug}-{hashlib.sha256(post.path.encode()).hexdigest()[:6]}"
+
+
+def _own_id(post: Post, taken: bool) -> str | None:
+    """The id of a post given a slug of its own: a taken id made from the slug (the
+    default, `tag:…:{slug}`) is made from the new one; any other id stays."""
+    suffix = ":" + quote(post.slug)
+    if taken and post.id.endswith(suffix):
+        return post.id.removesuffix(suffix) + ":" + quote(_own_slug(post))
+    return None
+
+
+def _renamed(entry: Entry, slug: str, ident: str | None) -> Entry:
+    """The entry published under another slug (and id): its page moves with it, its
+    body is rendered again for that page (relative links), its digest changes."""
+    post, old = entry.post, routes.post_folder(entry.post.slug)
+    url = post.url.removesuffix(old) + routes.post_folder(slug) if post.url.endswith(old) \
+        else post.url
+    moved = replace(post, slug=slug, url=url, id=ident or post.id, content_html=None)
+    digest = hashlib.sha256(f"{entry.digest}:{slug}".encode()).hexdigest()[:20]
+    return Entry(moved, entry.source, digest, entry.about)
 
 
 def _sort_key(post: Post) -> tuple[float, str]:

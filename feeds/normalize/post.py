@@ -17,7 +17,7 @@ from feeds import routes
 from feeds.errors import FieldError, PostError, Problem, Severity, quote
 from feeds.formats import of_post
 from feeds.model import Author, Blog, Post
-from feeds.normalize import addresses, fields
+from feeds.normalize import addresses, fields, shortcodes, templates
 from feeds.normalize.attachments import post_enclosures, post_image
 from feeds.normalize.authors import parse_authors
 from feeds.normalize.body import Place, render
@@ -25,7 +25,8 @@ from feeds.normalize.dates import local_date
 from feeds.normalize.episode import make_episode
 from feeds.normalize.fields import KNOWN_FIELDS
 from feeds.normalize.links import link_keys
-from feeds.normalize.postdates import DATE_PREFIX, post_date, post_updated
+from feeds.normalize.postdates import post_date, post_updated
+from feeds.normalize.slugs import slug_source
 from feeds.normalize.summaries import summary_of
 from feeds.normalize.text import clean_line, slugify, summarise
 from feeds.normalize.textpage import TextPage, read_text_page
@@ -58,9 +59,10 @@ def _normalize(work: Work, render: bool) -> tuple[Post, list[Problem]]:
     raw, ctx = work.raw, work.ctx
     fields.check_fields(work)
     body, heading, page = _title_and_body(raw, ctx)
+    body = _expanded(work, body)
     title = _title(work, heading)
     date = post_date(work)
-    slug = _slug(work)
+    slug = _slug(work, title)
     url = ctx.blog.url(routes.post_folder(slug))
     place = Place(posixpath.dirname(raw.path), url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place) if render else None
@@ -95,10 +97,26 @@ def with_body(raw: RawPost, ctx: Context, post: Post) -> tuple[Post, list[Proble
     the warnings rendering gave."""
     work = Work(raw, ctx)
     body, _, _ = _title_and_body(raw, ctx)
+    body = _expanded(work, body, note=False)  # noted when the post was read
     place = Place(posixpath.dirname(raw.path), post.url, ctx.blog.url("files/"), ctx.assets)
     content = _body(work, body, place)
     summary = post.summary or summary_of(None, content, body, of_post(raw.path).body, place)
     return replace(post, content_html=content, summary=summary), work.warnings
+
+
+def _expanded(work: Work, body: str, note: bool = True) -> str:
+    """The body with other generators' template syntax expanded (`templates`,
+    `shortcodes`), what could not be warned about at its line."""
+    if of_post(work.raw.path).body == "text" or "{" not in body:
+        return body
+    expansion = templates.Expansion(body, work.raw.meta)
+    templates.expand(expansion, work.raw.path)
+    shortcodes.expand(expansion)
+    above = work.raw.body_line + work.raw.body.count("\n") - body.count("\n")
+    for line, message in expansion.notes() if note else ():
+        work.warnings.append(Problem(work.raw.path, above + line - 1, Severity.WARNING,
+                                     message))
+    return expansion.result()
 
 
 def _body(work: Work, body: str, place: Place) -> str:
@@ -148,10 +166,9 @@ def _title(work: Work, heading: str | None) -> str:
     return title
 
 
-def _slug(work: Work) -> str:
+def _slug(work: Work, title: str) -> str:
     given = work.text("slug")
-    stem = posixpath.splitext(posixpath.basename(work.raw.path))[0]
-    source = given if given is not None else DATE_PREFIX.sub("", stem) or stem
+    source = given if given is not None else slug_source(work.raw, title)
     slug = slugify(source)
     if not slug:
         raise work.fail("slug", f"cannot make a URL name from {quote(source)}: add a `slug` field")
