@@ -19,6 +19,7 @@ import click
 import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Problem, Severity
+from feeds.export.hosts import HOSTS
 from feeds.importing import run_import
 from feeds.library import Library, Options
 from feeds.library.index import default_cache
@@ -137,9 +138,12 @@ def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR09
 @_CACHE
 @click.option("--processes", default=0, show_default=True, type=click.IntRange(0, 64),
               help="rendering processes (0: one per core, up to 8, for a large blog)")
+@click.option("--host", "target", type=click.Choice(HOSTS), default=None,
+              help="also write the files this host reads (types, cache headers); "
+                   "no .gz twins where it compresses by itself (docs/deploy.md)")
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
-def build(posts: Path | None, base_url: str | None, cache: Path | None,
-          processes: int, out: Path) -> None:
+def build(posts: Path | None, base_url: str | None, cache: Path | None, *,
+          processes: int, target: str | None, out: Path) -> None:
     """Write every address of the blog as files (with .gz twins) to OUT."""
     from feeds.export.build import export  # noqa: PLC0415
 
@@ -152,7 +156,7 @@ def build(posts: Path | None, base_url: str | None, cache: Path | None,
         sys.exit(2)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        stats = export(library, out, _progress, processes or None)
+        stats = export(library, out, _progress, processes or None, target)
     except FeedsError as exc:
         _fail(exc)
     except OSError as exc:

@@ -1,11 +1,9 @@
-"""`feeds build`: every address as files, byte-identical to `feeds serve`, served
-back by nginx with docs/nginx-export.conf (Debian's nginx, installed by .ci/run)."""
+"""`feeds build`: every address as files, byte-identical to `feeds serve` (served
+by real web servers: tests/test_hosts.py)."""
 
 from __future__ import annotations
 
 import gzip
-import os
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -14,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Server, copy_sample, free_port, wait_until
+from conftest import Server, copy_sample
 
 from feeds.export.build import file_for
 from feeds.library import Library, Options
@@ -79,76 +77,6 @@ def test_build_without_a_base_url_is_bad_usage(tmp_path: Path) -> None:
                              str(tmp_path / "posts"), str(tmp_path / "out")],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2 and "--base-url" in result.stderr
-
-
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
-@pytest.mark.skipif(NGINX is None and not os.environ.get("CI"), reason="nginx not installed")
-def test_nginx_serves_the_export(exported: tuple[Path, Path], tmp_path: Path) -> None:
-    assert NGINX is not None, "CI installs nginx (.ci/run)"
-    _, out = exported
-    out.chmod(0o755)
-    for parent in out.parents:
-        if parent == Path("/tmp") or parent == parent.parent:
-            break
-        parent.chmod(0o755)  # nginx's workers run as an unprivileged user
-    port = free_port()
-    server_block = (ROOT / "docs/nginx-export.conf").read_text() \
-        .replace("/srv/blog-export", str(out)).replace("listen 80;", f"listen 127.0.0.1:{port};")
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
-                    f"events {{}}\nhttp {{ include /etc/nginx/mime.types; access_log off;\n"
-                    f"client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path};\n"
-                    f"fastcgi_temp_path {tmp_path}; uwsgi_temp_path {tmp_path};\n"
-                    f"scgi_temp_path {tmp_path};\n{server_block}\n}}\n")
-    log = tmp_path / "nginx.out"
-    with open(log, "wb") as output:
-        process = subprocess.Popen([NGINX, "-c", str(conf), "-g", "daemon off;"],
-                                   stdout=output, stderr=subprocess.STDOUT)
-    try:
-        _check_nginx(f"http://127.0.0.1:{port}/", out, process, log)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _get(url: str, headers: dict[str, str]) -> tuple[int, object, bytes]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-def _check_nginx(base: str, out: Path, process: subprocess.Popen[bytes], log: Path) -> None:
-    def listening() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            _get(base, {})
-        except OSError:
-            return False
-        return True
-
-    wait_until(listening, 10, "nginx listening")
-    expected = {"rss.xml": "application/rss+xml", "atom.xml": "application/atom+xml",
-                "feed.json": "application/feed+json", "about.json": "application/json",
-                "feeds.opml": "text/x-opml", "feed.xsl": "text/xsl", "": "text/html",
-                "about": "text/html", "posts/fog-week/": "text/html",
-                "tags/weather/rss.xml": "application/rss+xml"}
-    for path, kind in expected.items():
-        status, headers, body = _get(base + path, {})
-        assert status == 200, path
-        assert headers["Content-Type"].startswith(kind), (path, headers["Content-Type"])  # type: ignore[index]
-        assert body == (out / file_for(path)).read_bytes(), path
-    status, headers, body = _get(base + "rss.xml", {"Accept-Encoding": "gzip"})
-    assert headers["Content-Encoding"] == "gzip"  # type: ignore[index]
-    assert gzip.decompress(body) == (out / "rss.xml").read_bytes()
-    _, headers, _ = _get(base + "rss.xml", {"Accept": "text/html,application/xml;q=0.9"})
-    assert headers["Content-Type"].startswith("application/xml")  # type: ignore[index]
-    assert _get(base + "files/images/logo.png", {})[0] == 200
-    assert _get(base + "nope", {})[0] == 404
 
 
 def test_a_rebuild_renders_only_pages_whose_post_changed(

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from feeds.export.hosts import host_files, keeps_twins
 from feeds.export.redirects import write_redirects
 from feeds.export.tree import MANIFEST, Entry, Tree, digest
 from feeds.library import Library, Options
@@ -47,19 +48,23 @@ class _Job:
     site: Site
     tree: Tree
     before: dict[str, Entry]
+    twins: bool = True  # `.gz` twins: not for a host that compresses by itself
 
 
 def export(library: Library, out: Path, progress: Progress | None = None,
-           processes: int | None = None) -> BuildStats:
+           processes: int | None = None, host: str | None = None) -> BuildStats:
     """Write every address of the current snapshot under `out` (with `processes`
-    rendering processes; None: as many as help, for a large blog). OutputError if
-    another build is writing `out`, or a file stands where a folder goes."""
+    rendering processes; None: as many as help, for a large blog), and the files
+    `host` reads (feeds.export.hosts). OutputError if another build is writing
+    `out`, or a file stands where a folder goes."""
     out.mkdir(parents=True, exist_ok=True)
     with Tree(out) as tree:
         tree.lock()
         tracked = tree.tracked()  # what earlier builds wrote, finished or killed
-        job = _Job(Site(library.snapshot(), keep=False), tree, tree.manifest())
-        chunks = plan(job.site, list(job.site.addresses()))
+        job = _Job(Site(library.snapshot(), keep=False), tree, tree.manifest(), keeps_twins(host))
+        addresses = list(job.site.addresses())
+        _clear_folders(tree, tracked, {file_for(a) for a in addresses})
+        chunks = plan(job.site, addresses)
         results = _render_chunks(job, chunks, library.options, processes)
         steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
         files, written = _gather(results, steps)
@@ -67,6 +72,7 @@ def export(library: Library, out: Path, progress: Progress | None = None,
         files.update(assets)
         moved, redirected = write_redirects(job.site.snapshot, tree)
         files.update(moved)
+        written += _write_host(tree, host, files, job.site.snapshot.blog.cache_seconds)
         removed = _remove_stale(tree, tracked, files)
         tree.finish(files)
     return BuildStats(len(files), written + copied + redirected, removed)
@@ -184,7 +190,7 @@ def _render_chunk(job: _Job, addresses: list[str]) -> tuple[dict[str, Entry], in
         body = job.site.document(address).body
         names[name] = Entry(key, digest(body))
         written += job.tree.write(name, body, names[name].digest)
-        if len(body) >= COMPRESSIBLE_MIN:
+        if job.twins and len(body) >= COMPRESSIBLE_MIN:
             packed = gzip_body(body)
             names[name + ".gz"] = Entry("", digest(packed))
             written += job.tree.write(name + ".gz", packed, names[name + ".gz"].digest)
@@ -193,18 +199,42 @@ def _render_chunk(job: _Job, addresses: list[str]) -> tuple[dict[str, Entry], in
 
 def _kept(job: _Job, name: str, key: str) -> dict[str, Entry]:
     """The files of a document the last build wrote, if they are still as it wrote
-    them (its .gz twin too, when it made one); else nothing."""
+    them (its .gz twin too, when this build makes twins); else nothing."""
     entry, twin = job.before.get(name), job.before.get(name + ".gz")
     if not key or entry is None or entry.key != key or not job.tree.holds(name, entry.digest):
         return {}
-    if twin is not None and not job.tree.holds(name + ".gz", twin.digest):
-        return {}
-    return {name: entry} | ({name + ".gz": twin} if twin is not None else {})
+    if not job.twins:  # a twin the last build made goes with the other stale files
+        return {name: entry}
+    if twin is None or not job.tree.holds(name + ".gz", twin.digest):
+        return {}  # rendered again: its twin is made when it is large enough
+    return {name: entry, name + ".gz": twin}
 
 
 def file_for(address: str) -> str:
-    """The file an address is kept in: folders get index.html."""
-    return address + "index.html" if address == "" or address.endswith("/") else address
+    """The file an address is kept in: folders, and addresses without an extension
+    (`about`: GitHub Pages and S3 would send such a file as a download), get
+    index.html; every host answers `/about` with a redirect to `/about/`."""
+    if address == "" or address.endswith("/"):
+        return address + "index.html"
+    return address if "." in address.rpartition("/")[2] else address + "/index.html"
+
+
+def _write_host(tree: Tree, host: str | None, files: dict[str, Entry], seconds: int) -> int:
+    """Write the files `host` reads beside the site (none without a host); add them
+    to `files`; how many changed."""
+    if host is None:
+        return 0
+    extra = host_files(host, os.path.realpath(tree.out), list(files), seconds)
+    files.update({name: Entry("", digest(body)) for name, body in extra.items()})
+    return sum(tree.write(name, body, files[name].digest) for name, body in extra.items())
+
+
+def _clear_folders(tree: Tree, tracked: dict[str, set[str]], wanted: set[str]) -> None:
+    """Remove a file an earlier build wrote where this one needs a folder (`about`,
+    now `about/index.html`), before the folder is made."""
+    folders = {name.rsplit("/", i)[0] for name in wanted for i in range(1, name.count("/") + 1)}
+    for rel in sorted(folders & set(tracked)):
+        tree.remove(rel, tracked[rel])
 
 
 def _remove_stale(tree: Tree, tracked: dict[str, set[str]], wanted: dict[str, Entry]) -> int:

@@ -248,10 +248,11 @@ def _read(fd: int, name: str, size: int | None = None) -> bytes | None:
                          dir_fd=fd)
     except OSError:
         return None
+    info = os.fstat(handle)  # before open(): a folder (`about`, now about/) would raise
+    if not stat.S_ISREG(info.st_mode) or size not in (None, info.st_size):
+        os.close(handle)
+        return None
     with open(handle, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode) or size not in (None, info.st_size):
-            return None
         return file.read()
 
 
