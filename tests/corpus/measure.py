@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -263,13 +263,41 @@ def _ids_by_path(posts: Path, cache: Path) -> dict[str, str]:
 
 
 def build(corpus: Path, folder: str, work: Path) -> Run:
-    """Copy one blog, give it a `_blog.md`, run `feeds build` and `feeds check` on it."""
+    """Copy one blog (or import each of its WordPress exports with `feeds import`, one
+    blog per export), give it a `_blog.md`, run `feeds build` and `feeds check` on it."""
+    expected = yaml.safe_load((HERE / folder / "expected.yaml").read_text(encoding="utf-8"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    exports = _exports(expected)
+    if not exports:
+        root = ROOTS.get(folder, "")
+        shutil.copytree(corpus / folder / root, work / "posts")
+        built = _built(folder, work, env)
+        paths = {i: posixpath.join(root, p) for i, p in built.paths.items()}
+        return _run(folder, expected, work / "out", [(built, paths)])
+    parts = []
+    for n, path in enumerate(exports):
+        place = work / str(n)
+        _import(corpus / folder / path, place / "posts", env)
+        built = _built(folder, place, env)
+        # an imported post keeps its entry's old guid as its id (issue 11 item 6)
+        parts.append((built, {i: _guid_key(path, i) for i in built.paths}))
+    return _run(folder, {**expected, "files": _wxr_posts(expected)}, work, parts)
+
+
+@dataclass(frozen=True)
+class Built:
+    """One `feeds build` and `feeds check` of a posts folder."""
+
+    items: list[dict[str, Any]]
+    paths: dict[str, str]  # the file of each published post, by id
+    problems: list[str]
+    summary: tuple[int, int, int]
+
+
+def _built(folder: str, work: Path, env: dict[str, str]) -> Built:
     posts, out, cache = work / "posts", work / "out", work / "cache"
-    root = ROOTS.get(folder, "")
-    shutil.copytree(corpus / folder / root, posts)
     zone = ZONES.get(folder, "UTC")
     (posts / "_blog.md").write_text(f"---\ntitle: X\nlink: {BASE_URL}\ntimezone: {zone}\n---\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
     built = _feeds("build", "--posts", str(posts), "--cache", str(cache), "--base-url", BASE_URL,
                    str(out), env=env)
     if built.returncode != 0:
@@ -278,14 +306,52 @@ def build(corpus: Path, folder: str, work: Path) -> Run:
     summary = _SUMMARY.search(checked.stdout)
     if summary is None:
         raise RuntimeError(f"{folder}: feeds check said {checked.stdout!r} {checked.stderr!r}")
-    paths = {i: posixpath.join(root, p) for i, p in _ids_by_path(posts, cache).items()}
-    items = _items(out)
-    expected = yaml.safe_load((HERE / folder / "expected.yaml").read_text(encoding="utf-8"))
-    return Run(folder, expected, out,
-               {paths[i["id"]]: i for i in items if i["id"] in paths},
-               [i for i in items if not _is_post(expected, paths.get(i["id"]))],
-               checked.stdout.splitlines()[:-1],
-               (int(summary[1]), int(summary[2]), int(summary[3])))
+    return Built(_items(out), _ids_by_path(posts, cache), checked.stdout.splitlines()[:-1],
+                 (int(summary[1]), int(summary[2]), int(summary[3])))
+
+
+def _run(folder: str, expected: dict[str, Any], out: Path,
+         parts: list[tuple[Built, dict[str, str]]]) -> Run:
+    """One blog's run from its builds (one, or one per export), items named by the key
+    of their expectation."""
+    items = [(keys.get(i["id"]), i) for built, keys in parts for i in built.items]
+    return Run(folder, expected, out, {k: i for k, i in items if k is not None},
+               [i for k, i in items if not _is_post(expected, k)],
+               [line for built, _ in parts for line in built.problems],
+               (sum(b.summary[0] for b, _ in parts), sum(b.summary[1] for b, _ in parts),
+                sum(b.summary[2] for b, _ in parts)))
+
+
+def _exports(expected: dict[str, Any]) -> list[str]:
+    """The WordPress exports (WXR) of a blog: files whose expectation lists `posts`."""
+    return [path for path, entry in (expected.get("files") or {}).items()
+            if isinstance(entry, dict) and "posts" in entry]
+
+
+def _import(export: Path, posts: Path, env: dict[str, str]) -> None:
+    """`feeds import` one export into an empty posts folder."""
+    posts.mkdir(parents=True)
+    done = _feeds("import", str(export), "--posts", str(posts), env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{export}: feeds import exited {done.returncode}: {done.stderr}")
+
+
+def _guid_key(export: str, guid: str) -> str:
+    return f"{export}#{unquote(guid)}"
+
+
+def _wxr_posts(expected: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each exported post as an expectation, keyed by its guid: its title, its date (GMT),
+    and its categories and tags (WordPress's feed lists both as <category>)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in _exports(expected):
+        for post in expected["files"][path]["posts"]:
+            gmt = str(post.get("post_date_gmt") or "")
+            found[_guid_key(path, str(post.get("guid")))] = {
+                **post, "date": gmt.replace(" ", "T") + "+00:00" if gmt else None,
+                "tags": [*(post.get("categories") or []), *(post.get("tags") or [])],
+                "authors": [], "export": path}
+    return found
 
 
 def _is_post(expected: dict[str, Any], path: str | None) -> bool:
