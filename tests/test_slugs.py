@@ -29,6 +29,8 @@ FILES = {
     # Pelican: every issue is YYYY-MM-DD-this-week-in-rust.md; the slug is the title's
     "twir/2022-01-26-this-week-in-rust.md": TWIR.format(n=427, day="2022-01-26"),
     "twir/2022-02-02-this-week-in-rust.md": TWIR.format(n=428, day="2022-02-02"),
+    "twir/2013-07-05-the-state-of-rust.markdown": (
+        "Title: The State of Rust 0.7\nDate: 2013-07-05 09:51\nCategory: Rust\n\nGiven.\n"),
     # Jekyll: _posts is read, _drafts is not published
     "_posts/2021-04-21-security-incident-disclosure.md": BUNDLE.format(
         title="Security Incident Disclosure", day="2021-04-21"),
@@ -55,6 +57,7 @@ def test_every_post_is_published_under_the_generators_slug(server: Server) -> No
         "Rust 1.12": "posts/rust-1-12/",
         "This Week in Rust 427": "posts/this-week-in-rust-427/",
         "This Week in Rust 428": "posts/this-week-in-rust-428/",
+        "The State of Rust 0.7": "posts/the-state-of-rust-07/",  # as Pelican slugs it
         "Security Incident Disclosure": "posts/security-incident-disclosure/",
         "Old Release": "posts/release/", "New Release": f"posts/{OWN}/",
     }

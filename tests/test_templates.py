@@ -82,11 +82,33 @@ Printed: \ufffd\ufffd=\ufffd \u2318
 
 {{code "strings/basic.go" `/const sample/`}}
 """
+HUGO_MORE = """---
+title: More Shortcodes
+date: 2023-02-01
+---
+{{< figure src="https://cdn.example/a.png" link="https://example.com/full" title="Full" >}}
+
+{{< gist spf13 7896402 >}} {{< tweet user="SanDiegoZoo" id="1453110110599868418" >}}
+{{< vimeo 146022717 >}} and [the intro]({{< ref "../kotlin.md#setup" >}}).
+
+{{< highlight go "linenos=table" >}}
+fmt.Println("{{< not a shortcode in code >}}")
+{{< /highlight >}}
+
+{{< details summary="More" >}}
+Folded text.
+{{< /details >}}
+
+```
+{{< youtube kept >}}
+```
+"""
 FILES = {
     "_posts/2019-08-04-release.markdown": JEKYLL,
     "_posts/2019-01-01-older.md": "---\ntitle: Older\n---\nOlder.\n",
     "content/blog/2023/otel/index.md": HUGO,
     "content/blog/2023/otel/model.png": b"\x89PNG\r\n\x1a\n",
+    "content/blog/2023/more.md": HUGO_MORE,
     "content/blog/kotlin.md": "---\ntitle: Kotlin\ndate: 2022-01-01\n---\nKotlin.\n",
     "blog/strings.md": GO,
     "blog/strings/pic.png": b"\x89PNG\r\n\x1a\n",
@@ -137,6 +159,22 @@ def test_hugo_shortcodes_show_what_hugo_shows(server: Server) -> None:
     assert "Write {{< youtube ID >}} to embed a video." in text  # Hugo's escape
     assert "Text of the tabs" in text
     assert not re.search(r"\{\{[<%]|[>%]\}\}", text.replace("{{< youtube ID >}}", ""))
+
+
+def test_more_shortcodes_are_links_figures_code_and_notes(server: Server) -> None:
+    markup, text = _content(server, "More Shortcodes")
+    page = html.fromstring(f"<div>{markup}</div>")
+    assert page.xpath("//figure/a/@href") == ["https://example.com/full"]
+    assert page.xpath("//figure/a/img/@src") == ["https://cdn.example/a.png"]
+    assert page.xpath("//figure/figcaption/text()") == ["Full"]
+    hrefs = page.xpath("//a/@href")
+    for url in ("https://gist.github.com/spf13/7896402",
+                "https://x.com/SanDiegoZoo/status/1453110110599868418",
+                "https://vimeo.com/146022717", f"{server.base}posts/kotlin/#setup"):
+        assert url in hrefs, url
+    assert page.xpath("//pre/code/text()") == [
+        'fmt.Println("{{< not a shortcode in code >}}")\n', "{{< youtube kept >}}\n"]
+    assert "More: Folded text." in " ".join(text.split())
 
 
 def test_go_template_actions_show_what_the_go_blog_shows(server: Server) -> None:

@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from feeds.library import Library, Options
+from feeds.normalize.text import slugify
 
 HERE = Path(__file__).resolve().parent
 BASE_URL = "https://example.org/"
@@ -132,6 +133,20 @@ def authors(run: Run) -> str:
     return _ratio(sum(want == got for want, got in rows), len(rows))
 
 
+def slugs(run: Run) -> str:
+    """Published posts whose page is named as the generator names it (its slug, written as
+    feeds writes slugs: `homebrew-1.0.0` is `homebrew-1-0-0`): the file name, the bundle's
+    folder, Pelican's title."""
+    rows = [(slugify(str(e["slug"])), i.get("url", "").removeprefix(BASE_URL + "posts/")
+             .rstrip("/")) for _, e, i in run.published() if e.get("slug")]
+    return _ratio(sum(want == got for want, got in rows), len(rows))
+
+
+def collisions(run: Run) -> int:
+    """Posts published under a slug of their own because another post has theirs."""
+    return sum("same slug as" in line for line in run.problems)
+
+
 def tags(run: Run) -> str:
     """Published posts with the generator's tags, case and order aside (where its feed lists
     any: nodejs.org's and Docsy's feeds write no <category>, their categories select feeds)."""
@@ -216,6 +231,8 @@ COLUMNS: list[Column] = [
     ("date =", dates, +1),
     ("authors =", authors, +1),
     ("tags =", tags, +1),
+    ("slug =", slugs, +1),
+    ("slug collisions", collisions, -1),
     ("template leaks", leaks, -1),
     ("dead old URLs", dead_old_urls, -1),
     ("dead old links", dead_links, -1),
