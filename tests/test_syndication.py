@@ -211,3 +211,21 @@ def test_same_updated_instant_is_written_distinctly_for_the_validator() -> None:
                      "2024-05-02T08:00:00.0Z"]
     parsed = feedparser.parse(render_atom(blog_channel(BLOG, posts))).entries
     assert len({e.updated_parsed for e in parsed}) == 1  # the same instant, every time
+
+
+def test_a_post_without_a_body_has_no_blank_content() -> None:
+    """An empty body (a page of front matter only) would be `<content type="html"/>`,
+    which the W3C validator warns about: the summary and the page link stand for it."""
+    empty = make_post("empty", 4, content_html="")
+    channel = blog_channel(BLOG, (empty, *POSTS))
+    entries = etree.fromstring(render_atom(channel)).findall(f"{ATOM}entry")
+    assert entries[0].find(f"{ATOM}content") is None
+    assert entries[0].findtext(f"{ATOM}summary") == "About empty."
+    assert [(link.get("rel"), link.get("href")) for link in entries[0].findall(f"{ATOM}link")] \
+        == [("alternate", "https://blog.example.org/posts/empty/")]
+    assert entries[1].find(f"{ATOM}content") is not None
+    content = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    items = rss_items(render_rss(channel))
+    assert items[0].find(content) is None and items[1].find(content) is not None
+    parsed = feedparser.parse(render_atom(channel))
+    assert not parsed.bozo and parsed.entries[0].summary == "About empty."

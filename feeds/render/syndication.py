@@ -107,6 +107,8 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         _distinct_updated(entry.find("updated"), self.updated_seen)
+        for own in entry.findall("link"):  # feedgen's, without rel and type: ours replace it
+            entry.remove(own)
         for attributes in self.links:
             etree.SubElement(entry, "link", attributes)
         if self.lang:
@@ -301,7 +303,8 @@ def _rss_entry(fe: Any, post: Post) -> None:
     fe.link(href=post.permalink)
     fe.guid(post.id, permalink=False)
     fe.description(post.summary or post.title)
-    fe.content(entry_html(post))
+    if entry_html(post).strip():  # an empty body is no content (the validators warn)
+        fe.content(entry_html(post))
     fe.pubDate(_utc(post.date))
     _categories(fe, post.tags)
     _rss_authors(fe, post.authors)
@@ -362,7 +365,10 @@ def _atom_entry(fe: Any, post: Post) -> None:
     fe.updated(_utc(post.updated))
     fe.author([_person(a) for a in post.authors])
     fe.summary(post.summary or post.title)
-    fe.content(entry_html(post), type="html")
+    if entry_html(post).strip():
+        fe.content(entry_html(post), type="html")
+    else:  # RFC 4287: the alternate link and the summary stand for an empty body; feedgen
+        fe.link(href=post.permalink, rel="alternate")  # checks its own links for that one
     _categories(fe, post.tags)
     fe.feeds.lang = post.lang
     fe.feeds.image = post.image
