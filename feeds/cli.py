@@ -141,9 +141,11 @@ def serve(posts: Path | None, host: str, port: int, workers: int,  # noqa: PLR09
 @click.option("--host", "target", type=click.Choice(HOSTS), default=None,
               help="also write the files this host reads (types, cache headers); "
                    "no .gz twins where it compresses by itself (docs/deploy.md)")
+@click.option("--ping", is_flag=True,
+              help="notify the blog's WebSub hubs of each feed whose bytes changed")
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
 def build(posts: Path | None, base_url: str | None, cache: Path | None, *,
-          processes: int, target: str | None, out: Path) -> None:
+          processes: int, target: str | None, ping: bool, out: Path) -> None:
     """Write every address of the blog as files (with .gz twins) to OUT."""
     from feeds.export.build import export  # noqa: PLC0415
 
@@ -165,6 +167,24 @@ def build(posts: Path | None, base_url: str | None, cache: Path | None, *,
     errors = sum(p.severity is Severity.ERROR for p in library.problems)
     click.echo(f"{stats.files} files, {stats.written} written, {stats.removed} removed; "
                f"{len(library.snapshot().posts)} posts, {errors} errors")
+    if ping:
+        _ping(library.snapshot().blog.hubs, list(stats.changed_feeds))
+
+
+def _ping(hubs: tuple[str, ...], feeds: list[str]) -> None:
+    """`--ping`: notify the hubs of the changed feeds; exit 1 if one was not."""
+    from feeds.export.ping import ping  # noqa: PLC0415
+
+    if not hubs:
+        click.echo("warning: --ping: the blog names no hub (`hub` in _blog.md)", err=True)
+        return
+    failures = ping(hubs, feeds)
+    for failure in failures:
+        click.echo(f"error: websub: {failure}", err=True)
+    click.echo(f"websub: {len(feeds)} changed feeds, {len(hubs) - len(failures)} of "
+               f"{len(hubs)} hubs notified")
+    if failures:
+        sys.exit(1)
 
 
 def _refuse_overlap(posts: Path, out: Path) -> None:

@@ -28,7 +28,7 @@ ALLOWED = {
     "feeds.web": {"feeds.errors", "feeds.routes", "feeds.normalize.media", "feeds.library",
                   "feeds.render", "feeds.web"},
     "feeds.export": {"feeds.errors", "feeds.library", "feeds.render", "feeds.web.delivery",
-                     "feeds.export"},
+                     "feeds.web.websub", "feeds.export"},
     # Another tool's posts, read from what sources brings and written back through it.
     "feeds.importing": {"feeds.errors", "feeds.sources", "feeds.normalize.text",
                         "feeds.importing"},

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feeds.export.hosts import host_files, keeps_twins
+from feeds.export.ping import changed_feeds
 from feeds.export.redirects import write_redirects
 from feeds.export.tree import MANIFEST, Entry, Tree, digest
 from feeds.library import Library, Options
@@ -39,6 +40,7 @@ class BuildStats:
     files: int
     written: int
     removed: int
+    changed_feeds: tuple[str, ...] = ()  # URLs of the feeds whose bytes changed
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def export(library: Library, out: Path, progress: Progress | None = None,
         written += _write_host(tree, host, files, job.site.snapshot.blog.cache_seconds)
         removed = _remove_stale(tree, tracked, files)
         tree.finish(files)
-    return BuildStats(len(files), written + copied + redirected, removed)
+    changed = tuple(changed_feeds(job.site, job.before, files))
+    return BuildStats(len(files), written + copied + redirected, removed, changed)
 
 
 def _copy_assets(library: Library, tree: Tree) -> tuple[dict[str, Entry], int]:
