@@ -20,7 +20,7 @@ from compare_lib.common import METRICS, SYSTEMS, Failed
 from compare_lib.corpus import Corpus, redated
 from compare_lib.processes import measurement
 from compare_lib.procfs import hwm_mb, parent_of
-from compare_lib.report import fmt, medians, ratio, render_table
+from compare_lib.report import fmt, medians, ratio, render_table, yardsticks
 from compare_lib.run import Run
 from compare_lib.tools import feeds_notes
 
@@ -144,3 +144,20 @@ def test_notes_on_what_this_feeds_lacks() -> None:
     assert feeds_notes(tools) == ["feeds build does not exist here: its rows are n/a"]  # type: ignore[arg-type]
     full = SimpleNamespace(feeds_serve_help="--cache", feeds_build_help="--cache")
     assert feeds_notes(full) == []  # type: ignore[arg-type]
+
+
+def test_the_yardsticks_hold_cold_and_warm_start_to_hugos_feed_only_build() -> None:
+    med = {"feeds": {"cold": 1.5, "warm": 0.5, "worker_mb": 90.0, "build": 20.0},
+           "hugo": {"feed_only": 1.5, "cold": 6.0, "warm": 5.0, "worker_mb": 350.0,
+                    "build": 8.0}}
+    lines = yardsticks(med).splitlines()
+    assert lines[0].split() == ["yardstick", "feeds", "hugo", "ratio", "target"]
+    cells = {line[:54].strip(): line[54:].split() for line in lines[1:]}
+    assert cells["cold start to the three feeds / Hugo feed-only build"] == \
+        ["1.50", "1.50", "1.00x", "<=", "1.0x"]
+    assert cells["the same / hugo server (whole site)"] == ["1.50", "6.00", "0.25x"]
+    assert cells["warm restart / Hugo feed-only build"] == ["0.500", "1.50", "0.33x", "<=",
+                                                             "0.25x"]
+    assert cells["peak memory per worker / hugo server"][:3] == ["90", "350", "0.26x"]
+    assert cells["full feeds build / Hugo site build"][:3] == ["20.00", "8.00", "2.50x"]
+    assert cells["feeds build after one new post / Hugo rebuild"] == ["-", "-", "<=", "0.5x"]

@@ -14,7 +14,7 @@ from typing import Any
 from compare_lib.common import FEED_LIMIT, MAKE_CORPUS, SYSTEMS
 from compare_lib.corpus import make_corpus
 from compare_lib.processes import stop_all
-from compare_lib.report import LEGEND, table
+from compare_lib.report import LEGEND, table, yardsticks
 from compare_lib.run import Run
 from compare_lib.tools import Tools, feeds_notes
 
@@ -126,7 +126,8 @@ def run_sizes(args: argparse.Namespace, tools: Tools, systems: list[str],
                 report["sizes"][str(size)] = {"runs": run.results, "medians": run.medians(),
                                               "notes": run.notes}
                 save()
-            text = table(run, systems)
+            text = table(run, systems) + "\n\nissue 14's yardsticks\n" + \
+                yardsticks(run.medians())
             tables.append((size, text, run.notes))
             print(f"\n{size:,} posts, median of {args.repeat}:\n{text}", flush=True)
     finally:

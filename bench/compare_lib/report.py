@@ -72,6 +72,35 @@ def render_table(med: dict[str, dict[str, Any]], systems: list[str]) -> str:
     return "\n".join(lines)
 
 
+# Issue 14's yardsticks: (label, feeds' metric, Hugo's metric, target ratio). Cold and
+# warm start are held to Hugo's feed-only build (the same job: the subscription feeds)
+# and shown beside `hugo server` (its whole site), as the issue asks for both.
+YARDSTICKS = [
+    ("cold start to the three feeds / Hugo feed-only build", "cold", "feed_only", 1.0),
+    ("  the same / hugo server (whole site)", "cold", "cold", None),
+    ("warm restart / Hugo feed-only build", "warm", "feed_only", 0.25),
+    ("  the same / hugo server second start", "warm", "warm", None),
+    ("peak memory per worker / hugo server", "worker_mb", "worker_mb", 0.2),
+    ("full feeds build / Hugo site build", "build", "build", 1.0),
+    ("feeds build after one new post / Hugo rebuild", "new_post_cli", "new_post_cli", 0.5),
+]
+
+
+def yardsticks(med: dict[str, dict[str, Any]]) -> str:
+    """Issue 14's table: each ratio of feeds to its Hugo yardstick, and the target."""
+    feeds, hugo = med.get("feeds", {}), med.get("hugo", {})
+    rows = [["yardstick", "feeds", "hugo", "ratio", "target"]]
+    for label, ours, theirs, target in YARDSTICKS:
+        unit = "MB" if ours.endswith("_mb") else "s"
+        rows.append([label, fmt(feeds.get(ours, "-"), unit), fmt(hugo.get(theirs, "-"), unit),
+                     ratio(feeds.get(ours), hugo.get(theirs)),
+                     f"<= {target}x" if target else ""])
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join([r[0].ljust(widths[0])] +
+                               [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+                               ).rstrip() for r in rows)
+
+
 LEGEND = """\
 cells: median of the repeats (seconds or MB); n/a = feature missing in this feeds;
 '-' = not applicable (no server); skipped = --skip-slow; timeout/error = see notes.
