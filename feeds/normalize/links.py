@@ -23,11 +23,15 @@ from feeds.normalize.body import Place, absolute_url
 
 # Link targets as written in Markdown, HTML or text: inline `](url`, reference
 # definitions `[x]: url`, attributes, autolinks and bare URLs. A superset is harmless:
-# only what the rendered HTML really links to is rewritten.
-_TOKENS = re.compile(
-    r"""\]\(\s*<([^>\n]*)>|\]\(\s*([^\s)]+)|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)"""
-    r"""|\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))|(https?://[^\s<>"'\])]+)""",
-    re.MULTILINE | re.IGNORECASE)
+# only what the rendered HTML really links to is rewritten. They are the alternatives
+# of one pattern, matched leftmost first (`tokens`); each is searched for on its own,
+# from a literal it must contain, because one scan with all of them tried at every
+# character cost more than the rest of reading a post.
+_INLINE = re.compile(r"""\]\((?:\s*<([^>\n]*)>|\s*([^\s)]+))""")
+_DEFINITION = re.compile(r"""[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)""")
+_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""",
+                        re.IGNORECASE)
+_BARE = re.compile(r"""(https?://[^\s<>"'\])]+)""", re.IGNORECASE)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown's backslash escapes
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]")
 Target = Callable[[str], str | None]  # a link key -> the URL of the page it now names
@@ -89,12 +93,83 @@ def link_keys(body: str, place: Place) -> tuple[str, ...]:
 
 
 def _urls(body: str, place: Place) -> Iterator[str]:
-    for match in _TOKENS.finditer(body):
-        token = next(group for group in match.groups() if group is not None)
-        token = html.unescape(_ESCAPED.sub(r"\1", token))
-        resolved = absolute_url(token, place)
+    for written in tokens(body):
+        resolved = absolute_url(html.unescape(_ESCAPED.sub(r"\1", written)), place)
         if resolved:
             yield resolved
+
+
+Found = tuple[int, int, str]  # where a link target's match starts and ends, the target
+Finder = Callable[[str, int], Found | None]  # the leftmost match at or after a position
+
+
+def tokens(body: str) -> Iterator[str]:
+    """The link targets of a text, in order: what one pattern of all the alternatives
+    (inline, definition, attribute, bare URL: earlier ones first at the same place)
+    matched by `finditer` gives."""
+    finders = [find for marker, find in _FINDERS if marker in body]
+    heads = {order: found for order, find in enumerate(finders)
+             if (found := find(body, 0)) is not None}
+    while heads:
+        first = min(heads, key=lambda order: (heads[order][0], order))
+        _, end, token = heads[first]
+        yield token
+        for order in [order for order, found in heads.items() if found[0] < end]:
+            again = finders[order](body, end)
+            if again is None:
+                del heads[order]
+            else:
+                heads[order] = again
+
+
+def _group(match: re.Match[str] | None) -> Found | None:
+    if match is None:
+        return None
+    return match.start(), match.end(), next(g for g in match.groups() if g is not None)
+
+
+def _inline(body: str, pos: int) -> Found | None:
+    return _group(_INLINE.search(body, pos))
+
+
+def _definition(body: str, pos: int) -> Found | None:
+    """At the start of a line holding `]:`."""
+    at = body.find("]:", pos)
+    while at >= 0:
+        line = body.rfind("\n", 0, at) + 1
+        if line >= pos and (found := _group(_DEFINITION.match(body, line))):
+            return found
+        at = body.find("]:", max(at + 1, body.find("\n", at) + 1 or len(body)))
+    return None
+
+
+def _attribute(body: str, pos: int) -> Found | None:
+    """Before an `=`: the name, and the spaces between."""
+    at = body.find("=", pos)
+    while at >= 0:
+        name = at
+        while name > pos and body[name - 1].isspace():  # each space is passed once
+            name -= 1
+        for start in (name - 4, name - 3):
+            if start >= pos and (found := _group(_ATTRIBUTE.match(body, start))):
+                return found
+        at = body.find("=", at + 1)
+    return None
+
+
+def _bare(body: str, pos: int) -> Found | None:
+    """Before a `://`: http or https."""
+    at = body.find("://", pos)
+    while at >= 0:
+        for start in (at - 5, at - 4):
+            if start >= pos and (found := _group(_BARE.match(body, start))):
+                return found
+        at = body.find("://", at + 1)
+    return None
+
+
+_FINDERS: tuple[tuple[str, Finder], ...] = (
+    ("](", _inline), ("]:", _definition), ("=", _attribute), ("://", _bare))
 
 
 def rewrite(fragment: str, root: str, keys: tuple[str, ...], target: Target) -> str:
