@@ -51,6 +51,20 @@ def test_every_address_is_written_with_gzip_twins(exported: tuple[Path, Path]) -
     assert not list(out.rglob("*.md"))
 
 
+def test_gzip_twins_are_the_same_bytes_in_every_build(exported: tuple[Path, Path],
+                                                      tmp_path: Path) -> None:
+    posts, out = exported
+    build(posts, tmp_path / "again")
+    twins = sorted(p.relative_to(out) for p in out.rglob("*.gz"))
+    assert twins and twins == sorted(p.relative_to(tmp_path / "again")
+                                     for p in (tmp_path / "again").rglob("*.gz"))
+    for twin in twins:
+        packed = (out / twin).read_bytes()
+        assert packed == (tmp_path / "again" / twin).read_bytes(), twin
+        # gzip header (RFC 1952): no file name (FLG 0), modification time 0
+        assert packed[3] == 0 and packed[4:8] == bytes(4), twin
+
+
 def test_exported_bytes_equal_served_bytes(exported: tuple[Path, Path], serve) -> None:  # type: ignore[no-untyped-def]
     posts, out = exported
     server: Server = serve(posts, base_url=BASE)
