@@ -19,6 +19,7 @@ import yaml
 from feeds import formats
 from feeds.errors import PostError
 from feeds.settings import DEFAULTS
+from feeds.sources.plainyaml import plain_mapping
 
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)[ \t]*$")
 
@@ -158,6 +159,9 @@ def _closing_fence(lines: list[str], fence: str, rel: str) -> int:
 
 def parse_yaml(source: str, rel: str, first_line: int) -> tuple[dict[str, object], dict[str, int]]:
     """Safe-load a YAML mapping, keeping the line of each top-level key."""
+    plain = plain_mapping(source, first_line)  # the same result, when it applies
+    if plain is not None:
+        return plain
     loader = _Loader(source)
     try:
         node = loader.get_single_node()
