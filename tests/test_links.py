@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.normalize.body import Place
+from feeds.normalize.body import Place, absolute_url, resolved
 from feeds.normalize.links import link_keys, tokens
 
 # The single pattern the scanner stands for (docs/reference.md §6.5 lists the forms).
@@ -62,3 +62,14 @@ def test_link_keys_name_addresses_that_are_no_page_of_ours() -> None:
 def test_many_equals_signs_cost_one_pass() -> None:
     body = "href" + " " * 50_000 + "=" * 50_000 + "x"
     assert list(tokens(body)) == by_one_pattern(body)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["/", "a", "b-c", ".", "..", "x.png", "~u", "_", "%20", "?q",
+                                 "#f", ";p", "//", "http:", "https://", "x.md", "é"]),
+                min_size=1, max_size=6).map("".join),
+       st.sampled_from(["https://blog.example.org/posts/first/",
+                        "http://127.0.0.1:8000/sub/posts/x/", "HTTPS://Blog.Example.org/p/"]))
+def test_the_shortcuts_give_what_the_long_way_gives(path: str, page: str) -> None:
+    place = Place("", page, "https://blog.example.org/files/", frozenset({"a/x.png"}))
+    assert absolute_url(path, place) == resolved(path, place)

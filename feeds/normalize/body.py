@@ -168,6 +168,9 @@ def _absolutiser(place: Place) -> Callable[[str, str, str], str | None]:
 
 
 _ABSOLUTE = ("http://", "https://")
+# A path from the root with nothing urljoin would change: no empty, `.` or `..` segment,
+# no query, fragment or parameters.
+_ROOTED = re.compile(r"(?:/[A-Za-z0-9_~-]+(?:\.[A-Za-z0-9_~-]+)*)+/?|/")
 
 
 def absolute_url(value: str, place: Place) -> str | None:
@@ -175,6 +178,14 @@ def absolute_url(value: str, place: Place) -> str | None:
     value = value.strip()
     if value[:8].lower().startswith(_ABSOLUTE) and value.isascii() and "[" not in value:
         return value  # the common case, which urlsplit would pass (ASCII, no IPv6 host)
+    if _ROOTED.fullmatch(value) and asset_path(value, place) is None:
+        page = urlsplit(place.page_url)  # the other common case, as `resolved` gives it
+        return f"{page.scheme}://{page.netloc}{value}"
+    return resolved(value, place)
+
+
+def resolved(value: str, place: Place) -> str | None:
+    """`absolute_url` of a stripped URL, the long way (which its shortcuts agree with)."""
     try:
         parts = urlsplit(value)
     except ValueError:
