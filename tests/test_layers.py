@@ -54,8 +54,9 @@ OWNERS = {"flask": WEB_EDGE, "werkzeug": {"feeds.web.assets", "feeds.web.faults"
           "granian": {"feeds.web.server"}, "watchdog": {"feeds.library.live"},
           "brotli": {"feeds.web.delivery"}, "msgspec": {"feeds.library.records"},
           "nh3": {"feeds.normalize.body"}, "cmarkgfm": {"feeds.normalize.markdown"},
-          "yaml": {"feeds.sources.frontmatter", "feeds.sources.plainyaml",  # its resolver
+          "yaml": {"feeds.sources.frontmatter", "feeds.sources.plainyaml",
                    "feeds.cli"},  # cli writes `feeds new`
+          "isal": {"feeds.library.reading", "feeds.web.delivery"},  # packed texts; gzip
           "sqlite3": {"feeds.library.index"},
           "feedparser": {"feeds.importing.feed"},
           "mutagen": {"feeds.sources.probe"}, "PIL": {"feeds.sources.probe"}}
