@@ -166,7 +166,8 @@ def build(posts: Path | None, base_url: str | None, cache: Path | None, *,
         sys.exit(1)
     errors = sum(p.severity is Severity.ERROR for p in library.problems)
     click.echo(f"{stats.files} files, {stats.written} written, {stats.removed} removed; "
-               f"{len(library.snapshot().posts)} posts, {errors} errors")
+               f"{len(library.snapshot().posts)} posts, {errors} errors; "
+               f"{stats.rendered} {'body' if stats.rendered == 1 else 'bodies'} rendered")
     if ping:
         _ping(library.snapshot().blog.hubs, list(stats.changed_feeds))
 

@@ -56,7 +56,8 @@ OWNERS = {"flask": WEB_EDGE, "werkzeug": {"feeds.web.assets", "feeds.web.faults"
           "nh3": {"feeds.normalize.body"}, "cmarkgfm": {"feeds.normalize.markdown"},
           "yaml": {"feeds.sources.frontmatter", "feeds.sources.plainyaml",
                    "feeds.cli"},  # cli writes `feeds new`
-          "isal": {"feeds.library.reading", "feeds.web.delivery"},  # packed texts; gzip
+          "isal": {"feeds.library.reading", "feeds.library.bodies",  # packed texts, bodies
+                   "feeds.web.delivery"},  # gzip
           "sqlite3": {"feeds.library.index"},
           "feedparser": {"feeds.importing.feed"},
           "mutagen": {"feeds.sources.probe"}, "PIL": {"feeds.sources.probe"}}

@@ -72,3 +72,15 @@ def test_find_gives_the_entry_of_a_post_it_holds() -> None:
     listed = PostList.of(POSTS[::2], weight)  # newest first, then by id: here by id
     assert all(listed.find(entry.post) is entry for entry in POSTS[::2])
     assert all(listed.find(entry.post) is None for entry in POSTS[1::2])
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 512])
+def test_find_looks_in_the_right_chunk(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(postlist, "CHUNK", chunk)
+    held = POSTS[4:60:2]  # posts before the first chunk and after the last are not held
+    listed = PostList.of(held, weight).insert(3, POSTS[9]).remove(3)
+    assert all(listed.find(entry.post) is entry for entry in held)
+    assert all(listed.find(entry.post) is None for entry in POSTS if entry not in held)
+    copy = Post(**vars(held[7].post))  # equal but not the same object: found too
+    assert copy is not held[7].post and listed.find(copy) is held[7]
+    assert PostList.of([], weight).find(held[0].post) is None

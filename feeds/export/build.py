@@ -41,12 +41,15 @@ class BuildStats:
     written: int
     removed: int
     changed_feeds: tuple[str, ...] = ()  # URLs of the feeds whose bytes changed
+    rendered: int = 0  # bodies rendered (the others were kept in the index)
 
 
 @dataclass(frozen=True)
 class _Job:
-    """What a process rendering chunks needs: the site, OUT, the last build's files."""
+    """What a process rendering chunks needs: the library and its site, OUT, the last
+    build's files."""
 
+    library: Library
     site: Site
     tree: Tree
     before: dict[str, Entry]
@@ -63,13 +66,17 @@ def export(library: Library, out: Path, progress: Progress | None = None,
     with Tree(out) as tree:
         tree.lock()
         tracked = tree.tracked()  # what earlier builds wrote, finished or killed
-        job = _Job(Site(library.snapshot(), keep=False), tree, tree.manifest(), keeps_twins(host))
+        library.keep_bodies()  # a rebuild renders only the bodies that changed
+        first = library.rendered
+        job = _Job(library, Site(library.snapshot(), keep=False), tree, tree.manifest(),
+                   keeps_twins(host))
         addresses = list(job.site.addresses())
         _clear_folders(tree, tracked, {file_for(a) for a in addresses})
         chunks = plan(job.site, addresses)
         results = _render_chunks(job, chunks, library.options, processes)
         steps = progress(iter(range(len(chunks))), len(chunks)) if progress else None
-        files, written = _gather(results, steps)
+        files, written, rendered = _gather(results, steps)
+        rendered += library.rendered - first  # in this process: planning, or every chunk
         assets, copied = _copy_assets(library, tree)
         files.update(assets)
         moved, redirected = write_redirects(job.site.snapshot, tree)
@@ -78,7 +85,9 @@ def export(library: Library, out: Path, progress: Progress | None = None,
         removed = _remove_stale(tree, tracked, files)
         tree.finish(files)
     changed = tuple(changed_feeds(job.site, job.before, files))
-    return BuildStats(len(files), written + copied + redirected, removed, changed)
+    if library.kept_bodies is not None:  # what this process rendered
+        library.kept_bodies.save()
+    return BuildStats(len(files), written + copied + redirected, removed, changed, rendered)
 
 
 def _copy_assets(library: Library, tree: Tree) -> tuple[dict[str, Entry], int]:
@@ -95,16 +104,17 @@ def _copy_assets(library: Library, tree: Tree) -> tuple[dict[str, Entry], int]:
     return files, written
 
 
-def _gather(results: Iterable[tuple[dict[str, Entry], int]],
-            steps: Iterator[int] | None) -> tuple[dict[str, Entry], int]:
+def _gather(results: Iterable[tuple[dict[str, Entry], int, int]],
+            steps: Iterator[int] | None) -> tuple[dict[str, Entry], int, int]:
     files: dict[str, Entry] = {}
-    written = 0
-    for names, count in results:
+    written = rendered = 0
+    for names, count, bodies in results:
         files.update(names)
         written += count
+        rendered += bodies
         if steps is not None:
             next(steps, None)
-    return files, written
+    return files, written, rendered
 
 
 def plan(site: Site, addresses: list[str]) -> list[list[str]]:
@@ -149,39 +159,52 @@ def _root(parent: dict[str, str], item: str) -> str:
 
 
 def _render_chunks(job: _Job, chunks: list[list[str]], options: Options,
-                   processes: int | None) -> Iterator[tuple[dict[str, Entry], int]]:
+                   processes: int | None) -> Iterator[tuple[dict[str, Entry], int, int]]:
     if processes is None:
         processes = min(os.cpu_count() or 1, 8) if sum(map(len, chunks)) >= PARALLEL_FROM else 1
     if processes < 2:
-        yield from (_render_chunk(job, chunk) for chunk in chunks)
+        yield from ((*_render_chunk(job, chunk), 0) for chunk in chunks)
         return
+    if job.library.kept_bodies is not None:  # rendered while planning: not the children's
+        job.library.kept_bodies.save()
     # Forked processes start from this site; others (forkserver, spawn) load the blog
     # themselves: a site does not pickle. Either way they get it as arguments.
     forked = multiprocessing.get_start_method() == "fork"
-    source: Site | Options = job.site if forked else options
+    source: _Job | Options = job if forked else options
     with ProcessPoolExecutor(max_workers=processes, initializer=_start,
-                             initargs=(source, job.tree.out, job.before)) as pool:
+                             initargs=(source, job.tree.out, job.before, job.twins)) as pool:
         yield from pool.map(_render_in_child, chunks)
 
 
 _CHILD: list[_Job] = []  # in a rendering process only: its job, set by `_start`
 
 
-def _start(source: Site | Options, out: Path, before: dict[str, Entry]) -> None:
-    """In a new rendering process: its own site (unless it was forked with one), its
-    own descriptor of OUT."""
-    site = source if isinstance(source, Site) else Site(Library(source).snapshot(), keep=False)
-    _CHILD[:] = [_Job(site, Tree(out), before)]
+def _start(source: _Job | Options, out: Path, before: dict[str, Entry], twins: bool) -> None:
+    """In a new rendering process: its own library and site (unless it was forked with
+    them), its own connection to the index and descriptor of OUT."""
+    if isinstance(source, _Job):
+        library, site = source.library, source.site
+        library.loader.after_fork()
+    else:
+        library = Library(source)
+        site = Site(library.snapshot(), keep=False)
+    library.keep_bodies()
+    _CHILD[:] = [_Job(library, site, Tree(out), before, twins)]
 
 
-def _render_in_child(addresses: list[str]) -> tuple[dict[str, Entry], int]:
-    return _render_chunk(_CHILD[0], addresses)
+def _render_in_child(addresses: list[str]) -> tuple[dict[str, Entry], int, int]:
+    """`_render_chunk` in a rendering process, and how many bodies it rendered."""
+    library = _CHILD[0].library
+    before = library.rendered
+    names, written = _render_chunk(_CHILD[0], addresses)
+    return names, written, library.rendered - before
 
 
 def _render_chunk(job: _Job, addresses: list[str]) -> tuple[dict[str, Entry], int]:
     """Render and write some addresses; the files they made (with the keys of their
     documents) and how many changed. A post's or archive page whose key is the last
-    build's, still in OUT with the bytes recorded, is not rendered again."""
+    build's, still in OUT with the bytes recorded, is not rendered again; the bodies
+    rendered are kept in the index for the next build."""
     names: dict[str, Entry] = {}
     written = 0
     for address in addresses:
@@ -197,6 +220,8 @@ def _render_chunk(job: _Job, addresses: list[str]) -> tuple[dict[str, Entry], in
             packed = gzip_body(body)
             names[name + ".gz"] = Entry("", digest(packed))
             written += job.tree.write(name + ".gz", packed, names[name + ".gz"].digest)
+    if job.library.kept_bodies is not None:
+        job.library.kept_bodies.save()
     return names, written
 
 

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import BinaryIO
 
 from feeds.errors import FeedsError, Problem
+from feeds.library.bodies import KeptBodies, KeptBody
 from feeds.library.catalog import WEIGHT_MODULUS
 from feeds.library.loader import Clock, Loader, Options, system_clock
 from feeds.library.loads import Loaded, Reload, ReloadStats, UpdateRecord, WholeRecord
@@ -207,6 +208,10 @@ class Library:
         self.clock = clock
         self._bodies: OrderedDict[tuple[object, ...], Post] = OrderedDict()
         self._bodies_lock = threading.Lock()
+        # Bodies kept in the index across runs (`keep_bodies`: feeds build), and how many
+        # this process rendered (the others came from memory or the index).
+        self.kept_bodies: KeptBodies | None = None
+        self.rendered = 0
         self._swap = threading.Lock()  # `loaded` and `_snapshot` change together
         self.loader = Loader(options, clock)
         # Which published generation of a run folder this load is (`feeds.library.shared`);
@@ -277,7 +282,7 @@ class Library:
             if found is not None:
                 self._bodies.move_to_end(key)
                 return found
-        found, lasting = self._render(entry, bodies)
+        found, lasting = self._kept_or_rendered(entry, bodies)
         if not lasting:
             return found
         with self._bodies_lock:
@@ -286,19 +291,44 @@ class Library:
                 self._bodies.popitem(last=False)
         return found
 
-    def _render(self, entry: Entry, bodies: Bodies) -> tuple[Post, bool]:
-        """The post with its body, and whether that is the body of its version (only then
-        is it kept)."""
+    def keep_bodies(self) -> None:
+        """Keep the bodies rendered from now on in the index, and take the ones kept
+        there (`feeds build`; no index, nothing kept). Call it again in a forked
+        process, after `loader.after_fork`."""
+        index = self.loader.index
+        self.kept_bodies = KeptBodies(index) if index is not None and index.working else None
+
+    def _kept_or_rendered(self, entry: Entry, bodies: Bodies) -> tuple[Post, bool]:
+        """The post with its body kept in the index, else rendered (and kept there)."""
+        kept = self.kept_bodies
+        if kept is None:
+            return self._render(entry, bodies)[:2]
+        path, key = entry.post.path, kept.key(entry.digest, entry.source, bodies.key)
+        body = kept.get(path, key)
+        if body is not None:
+            for warning in body.warnings:  # as when it was rendered
+                log.warning("%s", warning)
+            return replace(entry.post, content_html=body.html, summary=body.summary), True
+        found, lasting, warnings = self._render(entry, bodies)
+        if lasting:
+            kept.add(path, key, KeptBody(found.content_html or "", found.summary, warnings))
+        return found, lasting
+
+    def _render(self, entry: Entry, bodies: Bodies) -> tuple[Post, bool, tuple[str, ...]]:
+        """The post with its body, whether that is the body of its version (only then
+        is it kept), and the warnings rendering gave."""
         post = entry.post
         raw = self._source(entry, bodies.loaded.blog)
         if raw is None:  # changed since, and its text of then is not kept (no index)
             log.error("%s: body not rendered: the file changed and its text of this "
                       "version is not kept", post.path)
-            return replace(post, content_html=""), False
-        rendered, warnings = with_body(raw, bodies.context, post)
+            return replace(post, content_html=""), False, ()
+        rendered, problems = with_body(raw, bodies.context, post)
+        self.rendered += 1
+        warnings = tuple(map(str, problems))
         for warning in warnings:  # `feeds check` lists them; a server only logs them
             log.warning("%s", warning)
-        return rendered, True
+        return rendered, True, warnings
 
     def _source(self, entry: Entry, blog: Blog) -> RawPost | None:
         """The file as it was when the entry was read: on disk while it still says the

@@ -44,10 +44,15 @@ CREATE TABLE texts (
     digest TEXT NOT NULL,
     source BLOB NOT NULL,
     PRIMARY KEY (path, digest)
+)""", """
+CREATE TABLE bodies (
+    path TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    body BLOB NOT NULL
 )""")
-# 3: keys without the change time; 2: posts carried their digests; older (0: none
-# set) held pickles
-SCHEMA_VERSION = 4
+# 5: bodies rendered by `feeds build`, kept across builds; 3: keys without the change
+# time; 2: posts carried their digests; older (0: none set) held pickles
+SCHEMA_VERSION = 5
 Key = tuple[int, int, int, int]
 T = TypeVar("T")
 log = logging.getLogger("feeds")
@@ -120,6 +125,7 @@ class Index:
                 with _transaction(db):
                     db.execute("DROP TABLE IF EXISTS posts")
                     db.execute("DROP TABLE IF EXISTS texts")
+                    db.execute("DROP TABLE IF EXISTS bodies")
                     for table in SCHEMA:
                         db.execute(table)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -173,12 +179,29 @@ class Index:
         ).fetchone())
         return found[0] if found and isinstance(found[0], bytes) else None
 
+    def body(self, path: str, key: str) -> bytes | None:
+        """The encoded body kept for `path` if it was rendered under `key`."""
+        if not _storable(path):
+            return None
+        found = self._run(lambda db: db.execute(
+            "SELECT body FROM bodies WHERE path = ? AND key = ?", (path, key)).fetchone())
+        return found[0] if found and isinstance(found[0], bytes) else None
+
+    def store_bodies(self, bodies: Iterable[tuple[str, str, bytes]]) -> None:
+        """Keep rendered bodies (path, the key they were rendered under, encoded body),
+        one per path: the newest replaces the one before."""
+        rows = [row for row in bodies if _storable(row[0])]
+        if rows:
+            self._run(lambda db: _many(db, [
+                ("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)", rows)]))
+
     def forget(self, paths: Iterable[str]) -> None:
         """Drop the rows of files that are gone."""
         rows = [(p,) for p in paths if _storable(p)]
         if rows:
             self._run(lambda db: _many(db, [("DELETE FROM posts WHERE path = ?", rows),
-                                            ("DELETE FROM texts WHERE path = ?", rows)]))
+                                            ("DELETE FROM texts WHERE path = ?", rows),
+                                            ("DELETE FROM bodies WHERE path = ?", rows)]))
 
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T | None:
         """`work` on the database; on a failure, one warning and no index from then on."""

@@ -279,6 +279,11 @@ class Loader:
                                    AudioSeconds(self.options.posts))
         return self._ctx
 
+    @property
+    def index(self) -> Index | None:
+        """The persistent index, when there is one (bodies kept by `feeds build`)."""
+        return self._index
+
     def after_fork(self) -> None:
         """A forked process must not use its parent's database connection: open its own
         (the inherited one is kept, never used or closed here)."""

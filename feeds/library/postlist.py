@@ -29,7 +29,7 @@ _post_of = attrgetter("post")
 class PostList(Sequence[Post]):
     """An immutable sequence of posts in chunks (see the module's note)."""
 
-    __slots__ = ("_chunks", "_len", "_starts", "_sums", "_weight")
+    __slots__ = ("_chunks", "_heads", "_len", "_starts", "_sums", "_weight")
 
     def __init__(self, chunks: tuple[tuple[Entry, ...], ...], weight: Callable[[Entry], int],
                  sums: tuple[int, ...] | None = None) -> None:
@@ -38,6 +38,7 @@ class PostList(Sequence[Post]):
         self._sums = sums if sums is not None else tuple(sum(map(weight, c)) for c in chunks)
         self._starts = (0, *accumulate(len(c) for c in chunks))
         self._len = self._starts[-1]
+        self._heads = tuple(_order(chunk[0].post) for chunk in chunks)  # chunks are not empty
 
     @classmethod
     def of(cls, entries: Iterable[Entry], weight: Callable[[Entry], int]) -> PostList:
@@ -79,10 +80,17 @@ class PostList(Sequence[Post]):
 
     def find(self, post: Post) -> Entry | None:
         """The entry of `post` if this list holds it, found by halving: the list is newest
-        first, then by id, and published ids are unique."""
-        at = bisect.bisect_left(self, (-post.date.timestamp(), post.id), key=_order)
-        found = self.entry(at) if at < self._len else None
-        return found if found is not None and found.post == post else None
+        first, then by id, and published ids are unique. The chunk is found by its first
+        post, then the post in the chunk (an export looks up every post many times)."""
+        order = _order(post)
+        at = bisect.bisect_right(self._heads, order) - 1
+        if at < 0:
+            return None
+        chunk = self._chunks[at]
+        index = bisect.bisect_left(chunk, order, key=_entry_order)
+        found = chunk[index] if index < len(chunk) else None
+        return found if found is not None and (found.post is post or found.post == post) \
+            else None
 
     def _from(self, start: int) -> Iterator[Entry]:
         at = bisect.bisect_right(self._starts, start) - 1
@@ -141,6 +149,10 @@ class PostList(Sequence[Post]):
         sums = tuple(sum(map(self._weight, part)) for part in parts)
         return PostList(self._chunks[:at] + parts + self._chunks[at + 1:], self._weight,
                         self._sums[:at] + sums + self._sums[at + 1:])
+
+
+def _entry_order(entry: Entry) -> tuple[float, str]:
+    return _order(entry.post)
 
 
 def _order(post: Post) -> tuple[float, str]:
