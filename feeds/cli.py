@@ -20,7 +20,6 @@ import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Problem, Severity
 from feeds.export.hosts import HOSTS
-from feeds.importing import run_import
 from feeds.library import Library, Options
 from feeds.library.index import default_cache
 from feeds.library.loader import load_blog
@@ -259,6 +258,8 @@ def new(posts: Path | None, title: str, author: str | None, tags: tuple[str, ...
 def import_(posts: Path | None, source: str) -> None:
     """Write one post file per entry of a WordPress export (WXR) or of an RSS, Atom or
     JSON feed (a file or an http(s) URL), keeping each entry's old id and address."""
+    from feeds.importing import run_import  # noqa: PLC0415 - feedparser: for this command only
+
     options = Options.from_environ(posts=posts)
     _need_folder(options.posts)
     try:

@@ -11,16 +11,15 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import mutagen
-from mutagen.mp3 import MP3
-from PIL import Image
-
 from feeds.sources.files import open_asset
 
 
 def audio_seconds(root: Path, rel: str) -> float | None:
     """The playing time of an audio asset (MP3, M4A, Ogg Vorbis, Opus, WAV, FLAC...)
     in seconds, from its header; None when it is not one or cannot be read."""
+    import mutagen  # noqa: PLC0415 - only a blog with audio pays for its import
+    from mutagen.mp3 import MP3  # noqa: PLC0415
+
     handle = open_asset(root, rel)
     if handle is None:
         return None
@@ -41,6 +40,8 @@ def audio_seconds(root: Path, rel: str) -> float | None:
 def image_pixels(root: Path, rel: str) -> tuple[int, int] | None:
     """Width and height of a picture asset from its header (nothing is decoded);
     None when it is not a picture Pillow knows or cannot be read."""
+    from PIL import Image  # noqa: PLC0415 - only a blog with pictures pays for its import
+
     handle = open_asset(root, rel)
     if handle is None:
         return None
