@@ -3,7 +3,9 @@ unmoved by slow clients, workers respawned however often they die."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import functools
 import os
 import re
 import signal
@@ -153,3 +155,42 @@ def _plant(run: Path, tmp_path: Path, lock: int) -> list[Path]:
     (run / "feeds-run-old").mkdir()
     os.utime(run / "feeds-run-old", (time.time() - 3600, time.time() - 3600))
     return [run / "feeds-run-live", held, run / "feeds-run-link", run / "other"]
+
+
+def test_a_stop_while_the_workers_start_ends_the_server(tmp_path: Path) -> None:
+    # A SIGTERM that reaches a worker before granian has set its signals up was lost, and
+    # the server waited for that worker for ever (bench/compare stopping a 10,000-post
+    # blog as soon as it answered). Stopped the moment the first worker answers.
+    posts = write_posts(tmp_path / "posts", {f"p{n}.md": POST.format(f"Post {n}")
+                                             for n in range(STARTING_POSTS)})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
+    env["FEEDS_CACHE"] = str(tmp_path / "cache")
+    for attempt in range(4):
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "feeds", "serve", "--posts", str(posts), "--port",
+             str(port), "--workers", "2"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        try:
+            wait_until(functools.partial(_answers, port), 60, "the first worker answering")
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"still running 15 s after a SIGTERM (attempt {attempt + 1})")
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+STARTING_POSTS = 3000
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            return sock.recv(12).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False

@@ -37,6 +37,9 @@ OWNER = "owner"  # in a run folder: pid and start time of the server that made i
 UNCLAIMED_SECONDS = 600  # a run folder without owner is taken as left behind after this
 THREADS = 4  # request threads per worker: enough to hide slow clients, few for the GIL
 RESPAWN_PAUSES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # s, before respawning after 1, 2, ... crashes
+# s a stopping worker is given before it is killed: a SIGTERM that reaches a worker before
+# granian has set up its signals is lost, and granian would wait for it for ever.
+STOP_SECONDS = 5
 
 
 def log_like_the_server() -> None:
@@ -186,7 +189,8 @@ def _granian(options: Options, shared: Shared, host: str, port: int, workers: in
     _patient(Granian)("feeds.web.server:worker_app", address=host.strip("[]"), port=port,
                       workers=workers, interface=Interfaces.WSGI, factory=True,
                       blocking_threads=THREADS, http=HTTPModes.http1, websockets=False,
-                      log_access=False, respawn_failed_workers=True).serve()
+                      log_access=False, respawn_failed_workers=True,
+                      workers_kill_timeout=STOP_SECONDS).serve()
 
 
 def _patient(granian: type[Any]) -> type[Any]:
