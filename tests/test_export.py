@@ -4,6 +4,8 @@ by real web servers: tests/test_hosts.py)."""
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import subprocess
 import sys
 import urllib.error
@@ -82,6 +84,24 @@ def test_a_rebuild_writes_only_what_changed(tmp_path: Path, blog: Path) -> None:
     summary = build(posts, tmp_path / "out")
     assert ", 0 written" not in summary and ", 0 removed" not in summary
     assert not (tmp_path / "out/posts/last-race-of-the-summer").exists()
+
+
+def test_a_file_changed_in_out_is_written_again_even_with_its_old_times(
+        tmp_path: Path, blog: Path) -> None:
+    """A kept file is known by its stat (size, times, inode); an edit that keeps the size
+    and puts the modification time back still changes the change time."""
+    out = tmp_path / "out"
+    build(blog, out)
+    page, twin = out / "posts/last-race-of-the-summer/index.html", out / "rss.xml.gz"
+    pristine = {page: page.read_bytes(), twin: twin.read_bytes()}
+    for path, data in pristine.items():
+        before = path.stat()
+        path.write_bytes(bytes(len(data)))  # the same size
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert ", 2 written" in build(blog, out)
+    assert all(path.read_bytes() == data for path, data in pristine.items())
+    manifest = json.loads((out / ".feeds-build.json").read_bytes())["files"]
+    assert manifest["posts/last-race-of-the-summer/index.html"][2][0] == len(pristine[page])
 
 
 def test_build_without_a_base_url_is_bad_usage(tmp_path: Path) -> None:

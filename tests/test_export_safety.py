@@ -33,7 +33,8 @@ def run_build(posts: Path, out: Path, *extra: str,
 
 
 def tree(root: Path) -> dict[str, bytes | str]:
-    """Every entry under `root`: a file's bytes, a link's target, "dir" for a folder."""
+    """Every entry under `root`: a file's bytes (the manifest without the stats it records),
+    a link's target, "dir" for a folder."""
     found: dict[str, bytes | str] = {}
     for path in sorted(root.rglob("*")):
         rel = str(path.relative_to(root))
@@ -41,6 +42,9 @@ def tree(root: Path) -> dict[str, bytes | str]:
             found[rel] = "-> " + os.readlink(path)
         elif path.is_dir():
             found[rel] = "dir"
+        elif rel == ".feeds-build.json":  # each file's stat is this tree's own
+            files = json.loads(path.read_bytes())["files"]
+            found[rel] = json.dumps({name: entry[:2] for name, entry in files.items()})
         else:
             found[rel] = path.read_bytes()
     return found

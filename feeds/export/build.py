@@ -66,6 +66,7 @@ def export(library: Library, out: Path, progress: Progress | None = None,
     with Tree(out) as tree:
         tree.lock()
         tracked = tree.tracked()  # what earlier builds wrote, finished or killed
+        journaled = {rel for rel, _ in tree.journaled()}  # a killed build's files
         library.keep_bodies()  # a rebuild renders only the bodies that changed
         first = library.rendered
         job = _Job(library, Site(library.snapshot(), keep=False), tree, tree.manifest(),
@@ -82,7 +83,7 @@ def export(library: Library, out: Path, progress: Progress | None = None,
         moved, redirected = write_redirects(job.site.snapshot, tree)
         files.update(moved)
         written += _write_host(tree, host, files, job.site.snapshot.blog.cache_seconds)
-        removed = _remove_stale(tree, tracked, files)
+        removed = _remove_stale(tree, tracked, journaled, files)
         tree.finish(files)
     changed = tuple(changed_feeds(job.site, job.before, files))
     if library.kept_bodies is not None:  # what this process rendered
@@ -214,26 +215,32 @@ def _render_chunk(job: _Job, addresses: list[str]) -> tuple[dict[str, Entry], in
             names.update(kept)
             continue
         body = job.site.document(address).body
-        names[name] = Entry(key, digest(body))
-        written += job.tree.write(name, body, names[name].digest)
+        written += _write(job.tree, names, name, key, body)
         if job.twins and len(body) >= COMPRESSIBLE_MIN:
-            packed = gzip_body(body)
-            names[name + ".gz"] = Entry("", digest(packed))
-            written += job.tree.write(name + ".gz", packed, names[name + ".gz"].digest)
+            written += _write(job.tree, names, name + ".gz", "", gzip_body(body))
     if job.library.kept_bodies is not None:
         job.library.kept_bodies.save()
     return names, written
+
+
+def _write(tree: Tree, names: dict[str, Entry], name: str, key: str, body: bytes) -> bool:
+    """Write a document's file, recorded in `names` with its stat (what the next build
+    checks to keep it); whether it changed."""
+    sha = digest(body)
+    written = tree.write(name, body, sha)
+    names[name] = Entry(key, sha, tree.stat(name))
+    return written
 
 
 def _kept(job: _Job, name: str, key: str) -> dict[str, Entry]:
     """The files of a document the last build wrote, if they are still as it wrote
     them (its .gz twin too, when this build makes twins); else nothing."""
     entry, twin = job.before.get(name), job.before.get(name + ".gz")
-    if not key or entry is None or entry.key != key or not job.tree.holds(name, entry.digest):
+    if not key or entry is None or entry.key != key or not job.tree.unchanged(name, entry):
         return {}
     if not job.twins:  # a twin the last build made goes with the other stale files
         return {name: entry}
-    if twin is None or not job.tree.holds(name + ".gz", twin.digest):
+    if twin is None or not job.tree.unchanged(name + ".gz", twin):
         return {}  # rendered again: its twin is made when it is large enough
     return {name: entry, name + ".gz": twin}
 
@@ -265,10 +272,13 @@ def _clear_folders(tree: Tree, tracked: dict[str, set[str]], wanted: set[str]) -
         tree.remove(rel, tracked[rel])
 
 
-def _remove_stale(tree: Tree, tracked: dict[str, set[str]], wanted: dict[str, Entry]) -> int:
+def _remove_stale(tree: Tree, tracked: dict[str, set[str]], journaled: set[str],
+                  wanted: dict[str, Entry]) -> int:
     """Remove what earlier builds wrote and this one did not (if still as they wrote
     it), then the folders that left empty; how many files went."""
-    for rel in sorted(tracked):  # a killed build's temporary files, whatever the blog
+    # A killed build's temporary files, whatever the blog: every file is journaled before
+    # its temporary file is made, so only journaled files can have one.
+    for rel in sorted(journaled):
         tree.sweep(rel)
     stale = sorted(set(tracked) - set(wanted))
     removed = sum(tree.remove(rel, tracked[rel]) for rel in stale)

@@ -39,12 +39,17 @@ _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NOT_A_FOLDER = (errno.ELOOP, errno.ENOTDIR)
 
 
+Stat = tuple[int, int, int, int]  # size, modification and change time (ns), inode
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One file a build wrote: the key of its document ("" if none), its SHA-256."""
+    """One file a build wrote: the key of its document ("" if none), its SHA-256, and
+    what `stat` said of it once written (None: not recorded)."""
 
     key: str
     digest: str
+    stat: Stat | None = None
 
 
 def digest(body: bytes) -> str:
@@ -74,6 +79,7 @@ class Tree:
         self._last: tuple[str, int] | None = None  # files come folder by folder
         self._journal: int | None = None
         self._lock: int | None = None
+        self._manifest: dict[str, Entry] | None = None
 
     def __enter__(self) -> Tree:
         return self
@@ -149,6 +155,29 @@ class Tree:
         return data is not None and digest(data) in ({digests} if isinstance(digests, str)
                                                        else digests)
 
+    def unchanged(self, rel: str, entry: Entry) -> bool:
+        """Whether `rel` is still the file `entry` records: the same stat (a write, a
+        rename or a change of mode always changes the change time, which no one can set),
+        else the same bytes. Only to keep a file; a removal checks the bytes."""
+        if entry.stat is not None and self.stat(rel) == entry.stat:
+            return True
+        return self.holds(rel, entry.digest)
+
+    def stat(self, rel: str) -> Stat | None:
+        """What `stat` says of the regular file `rel` (no link followed); None if it is
+        not one."""
+        pieces = parts(rel)
+        fd = self.folder("/".join(pieces[:-1])) if pieces else None
+        if fd is None or pieces is None:
+            return None
+        try:
+            found = os.stat(pieces[-1], dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            return None
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+
     def write(self, rel: str, body: bytes, sha: str) -> bool:
         """Write `body` at `rel` unless it holds it already; True if written."""
         pieces = parts(rel)
@@ -209,15 +238,29 @@ class Tree:
     def tracked(self) -> dict[str, set[str]]:
         """Every file earlier builds recorded (manifest and journal) -> its digests."""
         found = {rel: {entry.digest} for rel, entry in self.manifest().items()}
+        for rel, sha in self.journaled():
+            found.setdefault(rel, set()).add(sha)
+        return found
+
+    def journaled(self) -> list[tuple[str, str]]:
+        """The files a killed build was writing (the journal's lines), with their digests:
+        the only ones that may have left a temporary file."""
+        found = []
         for line in (self.read(JOURNAL) or b"").decode("utf-8", "replace").splitlines():
             with contextlib.suppress(ValueError):
                 rel, sha = json.loads(line)
                 if isinstance(rel, str) and isinstance(sha, str):
-                    found.setdefault(rel, set()).add(sha)
+                    found.append((rel, sha))
         return found
 
     def manifest(self) -> dict[str, Entry]:
-        """What the last finished build wrote (nothing, for a manifest without digests)."""
+        """What the last finished build wrote (nothing, for a manifest without digests),
+        read once."""
+        if self._manifest is None:
+            self._manifest = self._read_manifest()
+        return self._manifest
+
+    def _read_manifest(self) -> dict[str, Entry]:
         try:
             found = json.loads(self.read(MANIFEST) or b"")
         except ValueError:
@@ -227,18 +270,28 @@ class Tree:
         files = found.get("files")
         if not isinstance(files, dict):
             return {}
-        return {rel: Entry(value[0], value[1]) for rel, value in files.items()
-                if isinstance(value, list) and len(value) == 2
-                and all(isinstance(v, str) for v in value)}
+        return {rel: Entry(value[0], value[1], _stat(value[2:])) for rel, value
+                in files.items() if isinstance(value, list) and len(value) in (2, 3)
+                and all(isinstance(v, str) for v in value[:2])}
 
     def finish(self, files: dict[str, Entry]) -> None:
         """Record this build (atomically, synced), then drop the journal it supersedes."""
-        text = json.dumps({"format": _FORMAT, "files": {rel: [e.key, e.digest] for rel, e
-                                                        in sorted(files.items())}}, indent=0)
+        text = json.dumps({"format": _FORMAT, "files": {  # compact: C's encoder, not Python's
+            rel: [e.key, e.digest, *([list(e.stat)] if e.stat else [])]
+            for rel, e in sorted(files.items())}}, separators=(",", ":"))
         _replace(self.root, MANIFEST, text.encode(), sync=True)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(JOURNAL, dir_fd=self.root)
         os.fsync(self.root)
+
+
+def _stat(found: list[object]) -> Stat | None:
+    """A recorded stat, if it is one (a manifest is read as untrusted)."""
+    value = found[0] if found else None
+    if isinstance(value, list) and len(value) == 4 and \
+            all(type(v) is int for v in value):
+        return (value[0], value[1], value[2], value[3])
+    return None
 
 
 def _read(fd: int, name: str, size: int | None = None) -> bytes | None:

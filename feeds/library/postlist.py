@@ -69,6 +69,10 @@ class PostList(Sequence[Post]):
             return tuple(map(_post_of, islice(self._from(start), stop - start)))
         return self.entry(index).post
 
+    def entries(self) -> Iterator[Entry]:
+        """The entries of the posts, in order."""
+        return chain.from_iterable(self._chunks)
+
     def entry(self, index: int) -> Entry:
         """The entry of the post at `index`: the post and its digests."""
         if index < 0:
