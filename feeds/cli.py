@@ -13,20 +13,18 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-import yaml
 
 from feeds.errors import ConfigError, FeedsError, PostError, Problem, Severity
-from feeds.export.hosts import HOSTS
-from feeds.library import Library, Options
+from feeds.export import HOSTS
 from feeds.library.index import default_cache
-from feeds.library.loader import load_blog
-from feeds.model import Blog
-from feeds.normalize.dates import DateContext
-from feeds.normalize.text import slugify
-from feeds.sources.files import create_post, list_files
+from feeds.library.options import Options
+
+if TYPE_CHECKING:  # each command imports what it uses: `feeds serve` restarts warm
+    from feeds.library import Library  # without them (feeds.web.server)
+    from feeds.model import Blog
 
 PROGRESS_FROM = 4  # chunks of 500 addresses: a build shorter than this needs no bar
 
@@ -58,6 +56,8 @@ def _fail(exc: FeedsError) -> NoReturn:
 
 
 def _library(options: Options) -> Library:
+    from feeds.library import Library  # noqa: PLC0415 - see the imports
+
     try:
         library = Library(options)
     except FeedsError as exc:
@@ -240,6 +240,11 @@ def _title(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 @click.option("--tag", "tags", multiple=True, help="a tag (repeat for more)")
 def new(posts: Path | None, title: str, author: str | None, tags: tuple[str, ...]) -> None:
     """Write a new dated post file atomically and print its path."""
+    import yaml  # noqa: PLC0415 - see the imports
+
+    from feeds.normalize.dates import DateContext  # noqa: PLC0415
+    from feeds.normalize.text import slugify  # noqa: PLC0415
+
     options = Options.from_environ(posts=posts)
     _need_folder(options.posts)
     blog = _blog(options)
@@ -283,6 +288,8 @@ def _need_folder(root: Path) -> None:
 
 
 def _create(root: Path, name: str, text: str) -> Path:
+    from feeds.sources.files import create_post  # noqa: PLC0415 - see the imports
+
     try:
         return create_post(root, name, text)
     except FileExistsError:
@@ -293,6 +300,9 @@ def _create(root: Path, name: str, text: str) -> Path:
 
 
 def _blog(options: Options) -> Blog:
+    from feeds.library.loader import load_blog  # noqa: PLC0415 - see the imports
+    from feeds.sources.listing import list_files  # noqa: PLC0415
+
     try:
         return load_blog(options, list_files(options.posts).assets)[0]
     except FeedsError as exc:

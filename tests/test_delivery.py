@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import brotli
 import pytest
 
-from feeds.render.site import Document
+from feeds.render.document import Document
 from feeds.web.delivery import Prepared, choose_encoding, entity_tags
 
 LAST = datetime(2024, 5, 2, 8, 0, 0, 500000, tzinfo=UTC)

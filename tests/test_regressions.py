@@ -11,7 +11,8 @@ from conftest import FakeClock, post, write_posts
 from feeds.library import Library, Options
 from feeds.library.live import Live
 from feeds.library.shared import Shared
-from feeds.render.site import Document, Site
+from feeds.render.document import Document
+from feeds.render.site import Site
 from feeds.web.delivery import Prepared
 
 

@@ -13,6 +13,7 @@ import mimetypes
 from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
+from feeds.export import HOSTS
 from feeds.render.channel import CONTENT_TYPES
 from feeds.render.pages import CONTENT_SECURITY_POLICY
 
@@ -137,4 +138,4 @@ _WRITERS: dict[str, Callable[[str, list[str], int], list[tuple[str, str]]]] = {
     "github": _github, "netlify": _headers, "cloudflare": _headers, "s3": _s3,
     "apache": _apache, "nginx": _nginx, "caddy": _caddy, "lighttpd": _lighttpd,
 }
-HOSTS = tuple(_WRITERS)
+assert tuple(_WRITERS) == HOSTS, "feeds.export.HOSTS names the hosts of _WRITERS"

@@ -24,8 +24,9 @@ from typing import BinaryIO
 from feeds.errors import FeedsError, Problem
 from feeds.library.bodies import KeptBodies, KeptBody
 from feeds.library.catalog import WEIGHT_MODULUS
-from feeds.library.loader import Clock, Loader, Options, system_clock
+from feeds.library.loader import Loader
 from feeds.library.loads import Loaded, Reload, ReloadStats, UpdateRecord, WholeRecord
+from feeds.library.options import Clock, Options, system_clock
 from feeds.library.postlist import PostList
 from feeds.library.reading import AssetSizes, AudioSeconds, Entry, source_digest
 from feeds.library.redirects import Redirects, redirects_of

@@ -49,10 +49,18 @@ CREATE TABLE bodies (
     path TEXT PRIMARY KEY,
     key TEXT NOT NULL,
     body BLOB NOT NULL
+)""", """
+CREATE TABLE front (
+    path TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    body BLOB NOT NULL
 )""")
-# 5: bodies rendered by `feeds build`, kept across builds; 3: keys without the change
-# time; 2: posts carried their digests; older (0: none set) held pickles
-SCHEMA_VERSION = 5
+# 6: the front documents of a warm restart (`feeds.library.front`); 5: bodies rendered
+# by `feeds build`, kept across builds; 3: keys without the change time; 2: posts carried
+# their digests; older (0: none set) held pickles
+SCHEMA_VERSION = 6
+TABLES = ("posts", "texts", "bodies", "front")
 Key = tuple[int, int, int, int]
 T = TypeVar("T")
 log = logging.getLogger("feeds")
@@ -123,9 +131,8 @@ class Index:
             db.execute("PRAGMA synchronous=NORMAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 with _transaction(db):
-                    db.execute("DROP TABLE IF EXISTS posts")
-                    db.execute("DROP TABLE IF EXISTS texts")
-                    db.execute("DROP TABLE IF EXISTS bodies")
+                    for name in TABLES:
+                        db.execute(f"DROP TABLE IF EXISTS {name}")
                     for table in SCHEMA:
                         db.execute(table)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -194,6 +201,23 @@ class Index:
         if rows:
             self._run(lambda db: _many(db, [
                 ("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)", rows)]))
+
+    def store_front(self, key: str, documents: Sequence[tuple[str, str, bytes]]) -> None:
+        """Keep these front documents (path, meta, body) under `key`, in place of any
+        kept before."""
+        rows = [(path, key, meta, body) for path, meta, body in documents if _storable(path)]
+        self._run(lambda db: _many(db, [("DELETE FROM front", [()]),
+                                        ("INSERT INTO front VALUES (?, ?, ?, ?)", rows)]))
+
+    def front(self) -> tuple[str, list[tuple[str, str, bytes]]] | None:
+        """The key and the front documents (path, meta, body) kept; None if there are
+        none, or not all of one key."""
+        found = self._run(lambda db: db.execute(
+            "SELECT key, path, meta, body FROM front ORDER BY path").fetchall()) or []
+        keys = {row[0] for row in found}
+        if len(keys) != 1 or not all(isinstance(row[3], bytes) for row in found):
+            return None
+        return keys.pop(), [(path, meta, body) for _, path, meta, body in found]
 
     def forget(self, paths: Iterable[str]) -> None:
         """Drop the rows of files that are gone."""

@@ -10,13 +10,11 @@ follow a load without reading anything.
 from __future__ import annotations
 
 import html
-import os
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
 from itertools import islice
-from pathlib import Path
 from typing import Literal
 
 from feeds import __version__
@@ -32,6 +30,7 @@ from feeds.library.loads import (
     UpdateRecord,
     WholeRecord,
 )
+from feeds.library.options import Clock, Options, system_clock
 from feeds.library.reading import (
     STATES,
     AssetSizes,
@@ -50,41 +49,9 @@ from feeds.normalize.post import Context
 from feeds.settings import BLOG_FILE, resolve, unknown_settings, url
 from feeds.sources import files as sources
 
-Clock = Callable[[], datetime]
 # What a load found changed in the context: nothing, only the assets, or the blog.
 ContextChange = Literal["", "assets", "all"]
 _INHERITED: list[object] = []  # connections a forked process got from its parent
-
-
-def system_clock() -> datetime:
-    """The real time, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to find and address the blog: the run settings of docs/reference.md §3 and §6.4."""
-
-    posts: Path = Path("posts")
-    base_url: str | None = None
-    fallback_url: str = "http://127.0.0.1:8000/"
-    environ: Mapping[str, str] = field(default_factory=dict)
-    # The index's folder (None: no persistent index), and whether bodies are rendered
-    # only for the documents that are asked for (a server, an export) or at load.
-    cache: Path | None = None
-    lazy: bool = False
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None, **given: object) -> Options:
-        """Options from arguments over FEEDS_POSTS / FEEDS_BASE_URL / FEEDS_CACHE over
-        defaults."""
-        env = dict(os.environ if environ is None else environ)
-        posts = given.get("posts") or env.get("FEEDS_POSTS") or "posts"
-        base_url = given.get("base_url") or env.get("FEEDS_BASE_URL") or None
-        fallback = str(given.get("fallback_url", cls.fallback_url))
-        cache = given.get("cache") or env.get("FEEDS_CACHE") or None
-        return cls(Path(str(posts)), str(base_url) if base_url else None, fallback, env,
-                   Path(str(cache)) if cache else None, bool(given.get("lazy", False)))
 
 
 class Loader:
@@ -112,6 +79,7 @@ class Loader:
         # one that fails now (a save in progress) keeps its last good post from these.
         self._previous: Mapping[str, FileState] = {}
         self._index = Index(options.cache, options.posts) if options.cache else None
+        self.listing: sources.Listing | None = None  # the last full listing (`load`)
         # The last good text of each post read while there was no working index.
         self._texts: dict[str, dict[str, bytes]] = {}
 
@@ -126,6 +94,7 @@ class Loader:
         if not root.is_dir():
             raise PostError(str(root), None, "posts folder does not exist")
         listing = sources.list_files(root)
+        self.listing = listing
         change = self._blog_change(listing)
         rebuilt = change == "all"
         listing_changed = listing.problems != self._listing_problems
@@ -283,6 +252,11 @@ class Loader:
     def index(self) -> Index | None:
         """The persistent index, when there is one (bodies kept by `feeds build`)."""
         return self._index
+
+    @property
+    def blog_key(self) -> sources.StatKey | None:
+        """The blog file's stat key at the last load (None: there was none)."""
+        return self._context_key[0] if self._context_key is not None else None
 
     def after_fork(self) -> None:
         """A forked process must not use its parent's database connection: open its own

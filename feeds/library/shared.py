@@ -30,20 +30,45 @@ import mmap
 import os
 import struct
 import tempfile
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from feeds.library import records
-from feeds.library.core import UpdateRecord, WholeRecord
 from feeds.library.index import check_private
+
+if TYPE_CHECKING:  # the records' modules are imported on first use: see `_codecs`
+    from feeds.library import records
+    from feeds.library.core import UpdateRecord, WholeRecord
+
+    Record = WholeRecord | UpdateRecord
 
 _COUNTER = struct.Struct("<Q")
 WHOLE_EVERY = 64  # updates between whole records: a worker far behind reads few files
-Record = WholeRecord | UpdateRecord
 # The file name's suffix of each kind of record (kept as they were: run folders of a
 # running server stay readable across an upgrade).
 WHOLE, UPDATE = "full", "update"
-_CODECS: dict[str, records.Codec[WholeRecord] | records.Codec[UpdateRecord]] = {
-    WHOLE: records.Codec(WholeRecord), UPDATE: records.Codec(UpdateRecord)}
+
+
+@cache
+def _codecs() -> dict[str, records.Codec[WholeRecord] | records.Codec[UpdateRecord]]:
+    """The decoder of each kind of record. Made on first use: a warm restart's server
+    makes its run folder before (and without) loading the blog (`feeds.library.front`)."""
+    from feeds.library import records  # noqa: PLC0415 - see above
+    from feeds.library.core import UpdateRecord, WholeRecord  # noqa: PLC0415
+
+    return {WHOLE: records.Codec(WholeRecord), UPDATE: records.Codec(UpdateRecord)}
+
+
+def _encode(record: Record) -> bytes:
+    from feeds.library import records  # noqa: PLC0415 - loaded with the record
+
+    return records.encode(record)
+
+
+def _suffix(record: Record) -> str:
+    from feeds.library.core import WholeRecord  # noqa: PLC0415 - loaded with the record
+
+    return WHOLE if isinstance(record, WholeRecord) else UPDATE
 
 
 class Shared:
@@ -97,7 +122,7 @@ class Shared:
         generation = self.generation() + 1
         self._write(generation, record)
         _COUNTER.pack_into(self._counter, 0, generation)
-        if isinstance(record, WholeRecord):
+        if _suffix(record) == WHOLE:
             self._prune()
         return generation
 
@@ -113,12 +138,12 @@ class Shared:
         self._prune()
 
     def _write(self, generation: int, record: Record) -> None:
-        suffix = WHOLE if isinstance(record, WholeRecord) else UPDATE
+        suffix = _suffix(record)
         if generation > self.generation():  # a leader that died before counting it left it
             other = UPDATE if suffix == WHOLE else WHOLE
             (self.folder / f"{generation:012d}.{other}").unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".", delete=False) as handle:
-            handle.write(records.encode(record))
+            handle.write(_encode(record))
         os.replace(handle.name, self.folder / f"{generation:012d}.{suffix}")
 
     def since(self, have: int | None, upto: int) -> list[Record]:
@@ -147,7 +172,7 @@ class Shared:
 
     def _read(self, generation: int, suffix: str) -> Record:
         with open(self.folder / f"{generation:012d}.{suffix}", "rb") as handle:
-            record = _CODECS[suffix].decode(handle.read())
+            record = _codecs()[suffix].decode(handle.read())
         if record is None:
             raise ValueError(f"record {generation} ({suffix}) does not decode")
         return record
@@ -157,7 +182,7 @@ class Shared:
         found: dict[int, set[str]] = {}
         for name in os.listdir(self.folder):
             number, _, suffix = name.partition(".")
-            if number.isdigit() and suffix in _CODECS:
+            if number.isdigit() and suffix in (WHOLE, UPDATE):
                 found.setdefault(int(number), set()).add(suffix)
         return found
 

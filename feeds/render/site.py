@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from importlib import resources
@@ -33,6 +33,7 @@ from feeds.render.channel import (
     podcast_channel,
     tag_channel,
 )
+from feeds.render.document import Document
 from feeds.render.jsonfeed import render_json
 from feeds.render.once import Once
 from feeds.render.syndication import render_atom, render_rss
@@ -53,31 +54,6 @@ def _code_digest() -> str:
 
 
 CODE_DIGEST = _code_digest()
-
-
-@dataclass(frozen=True)
-class Document:
-    """A rendered address: bytes, type, validators and how long caches keep it.
-
-    `kind`: "feed", "page", "archive" (a full archive page: immutable) or "static".
-    """
-
-    body: bytes
-    content_type: str
-    last_modified: datetime | None
-    kind: str
-
-    @classmethod
-    def of(cls, body: bytes, content_type: str, last_modified: datetime | None,
-           kind: str) -> Document:
-        """A document of these bytes."""
-        return cls(body, content_type, last_modified, kind)
-
-    @cached_property
-    def etag(self) -> str:
-        """The strong ETag, taken from the bytes when first asked for (an export never
-        asks: hashing every page it writes cost as much as writing them)."""
-        return hashlib.sha256(self.body).hexdigest()[:32]
 
 
 class Site:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import secrets
 import stat as stat_module
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from feeds import formats
-from feeds.errors import PostError, Problem, Severity
+from feeds.errors import PostError
 from feeds.settings import BLOG_FILE
 from feeds.sources import folder
 from feeds.sources.frontmatter import (
@@ -25,195 +24,51 @@ from feeds.sources.frontmatter import (
     decode,
     split,
 )
+from feeds.sources.listing import (
+    JEKYLL_POSTS,
+    LINK_OUTSIDE,
+    Listing,
+    StatKey,
+    hidden_parts,
+    is_ignored,
+    is_post_name,
+    key_of,
+    list_files,
+    os_reason,
+    shown_name,
+    stat_key,
+    undecodable,
+)
 
-# Size, modification time, inode and change time. The change time is there because no
-# one can set it: a rewrite that keeps the size and restores the modification time
-# (rsync -t, tar, `touch -r`) still changes it, so any listing sees the new version.
-StatKey = tuple[int, int, int, int]
-
-
-def key_of(stat: os.stat_result) -> StatKey:
-    """The stat key of a file: what says, without reading it, that it is unchanged."""
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
-
-
-@dataclass(frozen=True)
-class Listing:
-    """What the posts folder holds: post files with their stat keys, assets, problems.
-
-    A post's stat key (`key_of`) changes whenever the file is written or replaced;
-    an unchanged key means an unchanged file.
-    """
-
-    posts: Mapping[str, StatKey] = field(default_factory=dict)
-    assets: frozenset[str] = frozenset()
-    asset_keys: Mapping[str, StatKey] = field(default_factory=dict)
-    problems: tuple[Problem, ...] = field(default=())
-    # The symbolic links met: a change to a file reached through one is heard under
-    # the real file's name only, so only a new listing can tell what it changed.
-    links: tuple[str, ...] = ()
-    # Folders that could not be listed ("sub/"; "" for the posts folder): what they
-    # held before is kept, not taken as deleted.
-    unreadable: tuple[str, ...] = ()
-
-
-# Jekyll's folder of posts: a blog moved from Jekyll keeps it (issue 11).
-JEKYLL_POSTS = "_posts"
-
-
-def is_ignored(name: str) -> bool:
-    """Hidden, private (`_`) and editor leftover names are never posts or assets;
-    `_posts` is read, as Jekyll keeps a blog's posts there (docs/reference.md §2)."""
-    if name == JEKYLL_POSTS:
-        return False
-    if name.startswith(("_", ".", ".#")) or name.endswith(("~", ".swp", ".tmp")):
-        return True
-    return name.startswith("#") and name.endswith("#")
-
-
-def list_files(root: Path) -> Listing:
-    """Walk the posts folder: posts (sorted, with stat keys), assets, problems.
-
-    Links are followed only while they stay inside (`feeds.sources.folder`); a folder
-    that cannot be listed is named in `unreadable`, so that a reload keeps the
-    posts it held."""
-    walk = _Walk(os.fspath(root))
-    root_fd = folder.open_root(walk.root)
-    try:
-        walk.seen.add(_identity(os.fstat(root_fd)))
-        walk.folder(root_fd, "")
-    finally:
-        os.close(root_fd)
-    posts = {rel: key for rel, key in walk.files.items() if _is_post_name(rel)}
-    assets = {rel: key for rel, key in walk.files.items() if rel not in posts}
-    return Listing(dict(sorted(posts.items())), frozenset(assets),
-                   dict(sorted(assets.items())), tuple(walk.problems), tuple(walk.links),
-                   tuple(walk.unreadable))
-
-
-class _Walk:
-    """One listing of the posts folder: what it found and what it refused."""
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self.files: dict[str, StatKey] = {}
-        self.problems: list[Problem] = []
-        self.links: list[str] = []
-        self.unreadable: list[str] = []
-        self.seen: set[tuple[int, int]] = set()  # folders walked: a link back is no loop
-
-    def folder(self, fd: int, prefix: str) -> None:
-        try:
-            entries = sorted(os.scandir(fd), key=lambda e: e.name)
-        except OSError as exc:
-            self._unreadable(prefix, exc)
-            return
-        for entry in entries:
-            if not is_ignored(entry.name):
-                self._entry(fd, entry, prefix + entry.name)
-
-    def _subfolder(self, parent: int, name: str, prefix: str) -> None:
-        try:
-            child = os.open(name, folder.DIR_FLAGS, dir_fd=parent)
-        except (FileNotFoundError, NotADirectoryError):
-            raise  # gone since it was listed: `_entry` drops it, it is no problem
-        except OSError as exc:
-            self._unreadable(prefix, exc)
-            return
-        try:
-            self.folder(child, prefix)
-        finally:
-            os.close(child)
-
-    def _unreadable(self, prefix: str, exc: OSError) -> None:
-        self.problems.append(Problem(prefix.rstrip("/") or ".", None, Severity.ERROR,
-                                     f"folder cannot be listed: {exc.strerror or exc}"))
-        self.unreadable.append(prefix)
-
-    def _entry(self, fd: int, entry: os.DirEntry[str], rel: str) -> None:
-        if undecodable(rel):
-            self.problems.append(Problem(shown_name(rel), None, Severity.WARNING,
-                                         "file name is not valid UTF-8; ignored"))
-            return
-        try:
-            if entry.is_symlink():
-                self.links.append(rel)
-                self._link(rel)
-            else:
-                self._found(fd, entry.name, rel, entry.stat(follow_symlinks=False))
-        except (FileNotFoundError, NotADirectoryError):
-            pass  # vanished while listing: the next listing will not see it either
-        except OSError as exc:
-            self.problems.append(Problem(rel, None, Severity.WARNING, _os_reason(exc)))
-
-    def _found(self, parent: int, name: str, rel: str, stat: os.stat_result) -> None:
-        if stat_module.S_ISREG(stat.st_mode):
-            self.files[rel] = key_of(stat)
-        elif stat_module.S_ISDIR(stat.st_mode):
-            if _identity(stat) in self.seen:
-                return  # a link back to a folder already walked
-            self.seen.add(_identity(stat))
-            self._subfolder(parent, name, rel + "/")
-        else:
-            self.problems.append(Problem(rel, None, Severity.WARNING,
-                                         f"is {folder.kind_name(stat.st_mode)}, not a "
-                                         "regular file; ignored"))
-
-    def _link(self, rel: str) -> None:
-        root_fd = folder.open_root(self.root)
-        try:
-            found = folder.find(self.root, root_fd, rel)
-        except folder.Refused as exc:
-            self.problems.append(Problem(rel, None, Severity.WARNING, _refusal(exc)))
-            return
-        finally:
-            os.close(root_fd)
-        try:
-            if _hidden_parts(found.real):
-                self.problems.append(Problem(rel, None, Severity.WARNING, LINK_OUTSIDE))
-                return
-            stat = os.stat(found.name, dir_fd=found.parent, follow_symlinks=False)
-            self._found(found.parent, found.name, rel, stat)
-        finally:
-            os.close(found.parent)
-
-
-LINK_OUTSIDE = ("symbolic link points outside the posts folder (or to a private name); "
-                "ignored")
-
-
-def _refusal(exc: folder.Refused) -> str:
-    if "outside" in exc.reason:
-        return LINK_OUTSIDE
-    return f"{exc.reason}; ignored"
-
-
-def _identity(stat: os.stat_result) -> tuple[int, int]:
-    return (stat.st_dev, stat.st_ino)
-
-
-def undecodable(name: str) -> bool:
-    """A name the file system gave as bytes that are not UTF-8 (Python keeps them as
-    lone surrogates): it cannot go into a feed, an index row or a log line as is."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def shown_name(name: str) -> str:
-    """A name safe to print, with the bytes that are not UTF-8 as escapes."""
-    raw = name.encode("utf-8", "surrogateescape")
-    return raw.decode("utf-8", "backslashreplace")
-
-
-def _is_post_name(name: str) -> bool:
-    return formats.of(name) is not None
-
-
-def _hidden_parts(parts: tuple[str, ...]) -> bool:
-    return any(is_ignored(part) for part in parts)
+# The listing's names too: the readers' callers have always found them here.
+__all__ = [
+    "HEAD_BYTES",
+    "JEKYLL_POSTS",
+    "LINK_OUTSIDE",
+    "Limits",
+    "Listing",
+    "RawPost",
+    "Seen",
+    "StatKey",
+    "asset_size",
+    "create_post",
+    "decode",
+    "hidden_parts",
+    "is_ignored",
+    "is_post_name",
+    "key_of",
+    "list_files",
+    "open_asset",
+    "os_reason",
+    "read_blog",
+    "read_head",
+    "read_post",
+    "seen",
+    "shown_name",
+    "split",
+    "stat_key",
+    "undecodable",
+]
 
 
 @dataclass(frozen=True)
@@ -235,7 +90,7 @@ def seen(root: Path, rel: str) -> Seen:
         return Seen(scan=True)
     if any(is_ignored(part) for part in parts):
         return Seen()
-    if not _is_post_name(parts[-1]):
+    if not is_post_name(parts[-1]):
         return Seen(scan=True)
     return _seen_post(root, rel, parts)
 
@@ -255,22 +110,13 @@ def _seen_post(root: Path, rel: str, parts: list[str]) -> Seen:
     return Seen(post=True, key=key_of(stat))
 
 
-def stat_key(root: Path, rel: str) -> StatKey | None:
-    """The stat key of the file `rel` names, or None when there is none."""
-    try:
-        stat = folder.stat_file(os.fspath(root), rel)
-    except OSError:
-        return None
-    return key_of(stat)
-
-
 def open_asset(root: Path, rel: str) -> BinaryIO | None:
     """The asset an address names, opened (the caller closes it), or None if it is
     not a servable asset. Serve and copy from this file, never from its path."""
     parts = rel.split("/")
     if not rel or any(p in ("", ".", "..") or is_ignored(p) or "\\" in p for p in parts):
         return None
-    if _is_post_name(parts[-1]) or "\x00" in rel or len(rel) > 1024 or undecodable(rel):
+    if is_post_name(parts[-1]) or "\x00" in rel or len(rel) > 1024 or undecodable(rel):
         return None
     try:
         return _open_inside(root, rel)
@@ -298,7 +144,7 @@ def read_post(root: Path, rel: str, limits: Limits | None = None,
             stat = os.fstat(handle.fileno())
             data = _read_limited(handle, rel, (limits or Limits()).file_bytes, stat.st_size)
     except OSError as exc:
-        raise PostError(rel, None, _os_reason(exc)) from exc
+        raise PostError(rel, None, os_reason(exc)) from exc
     text = decode(data, rel)
     mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
     return split(text, rel, mtime, limits or Limits(), header_fields)
@@ -312,7 +158,7 @@ def _open_inside(root: Path, rel: str, private: bool = False) -> BinaryIO:
         raise PostError(rel, None, "is a private or hidden file")
 
     def allowed(real: tuple[str, ...]) -> bool:
-        return private or not _hidden_parts(real)
+        return private or not hidden_parts(real)
 
     try:
         fd = folder.open_file(os.fspath(root), rel, allowed)
@@ -351,7 +197,7 @@ def read_head(root: Path, rel: str, limits: Limits | None = None,
                                 f"{limits.file_bytes} bytes")
             data = handle.read(HEAD_BYTES + 1)
     except OSError as exc:
-        raise PostError(rel, None, _os_reason(exc)) from exc
+        raise PostError(rel, None, os_reason(exc)) from exc
     if len(data) <= HEAD_BYTES:  # the whole file
         return split(decode(data, rel), rel, datetime.fromtimestamp(stat.st_mtime, UTC),
                      limits, header_fields)
@@ -373,20 +219,11 @@ def read_blog(root: Path) -> RawPost | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise PostError(BLOG_FILE, None, _os_reason(exc)) from exc
+        raise PostError(BLOG_FILE, None, os_reason(exc)) from exc
     if not data.strip():
         return None
     return split(decode(data, BLOG_FILE), BLOG_FILE, datetime.fromtimestamp(stat.st_mtime, UTC),
                  Limits(), frozenset())
-
-
-def _os_reason(exc: OSError) -> str:
-    reasons = {
-        FileNotFoundError: "file vanished while it was being read",
-        PermissionError: "file cannot be read (permission denied)",
-        IsADirectoryError: "is a folder, not a file",
-    }
-    return reasons.get(type(exc), f"cannot be read: {exc.strerror or exc}")
 
 
 def create_post(root: Path, name: str, text: str) -> Path:

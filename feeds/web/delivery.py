@@ -19,7 +19,7 @@ from typing import Any
 from isal import igzip
 
 from feeds.errors import NotFound
-from feeds.render.site import Document
+from feeds.render.document import Document
 
 try:
     import brotli
@@ -84,7 +84,8 @@ class Prepared:
         self.codings: tuple[str | None, ...] = (None,)
         if len(document.body) >= COMPRESSIBLE_MIN:
             self.codings = (None, "gzip", "br") if brotli is not None else (None, "gzip")
-        self._common = common
+        self.common = common
+        self.browser_type = browser_type
         self._types = {"": document.content_type, "-x": browser_type or document.content_type}
         self._bodies: dict[str | None, bytes] = {None: document.body}
         self._variants: dict[tuple[str | None, str], Variant] = {}
@@ -123,7 +124,7 @@ class Prepared:
 
     def _made_validators(self, coding: str | None, mark: str) -> list[tuple[str, str]]:
         """The headers of a 304."""
-        validators = [("ETag", self._etag(coding, mark)), ("Vary", self.vary), *self._common]
+        validators = [("ETag", self._etag(coding, mark)), ("Vary", self.vary), *self.common]
         if self.last_modified is not None:
             validators.append(("Last-Modified", format_datetime(self.last_modified, usegmt=True)))
         return validators
@@ -137,6 +138,11 @@ class Prepared:
         if coding:
             headers.append(("Content-Encoding", coding))
         return Variant(body, etag, headers, validators)
+
+    @property
+    def has_view(self) -> bool:
+        """Whether a navigation gets another document (`view`)."""
+        return self._make_view is not None
 
     def view(self) -> Prepared | None:
         """What a navigation gets instead of this document (None: this document)."""

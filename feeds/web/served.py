@@ -14,9 +14,10 @@ from feeds import routes
 from feeds.errors import NotFound
 from feeds.library import Library, Snapshot
 from feeds.library.live import Live
+from feeds.render.document import Document
 from feeds.render.once import Once
 from feeds.render.pages import CONTENT_SECURITY_POLICY
-from feeds.render.site import Document, Site
+from feeds.render.site import Site
 from feeds.web.delivery import Prepared
 
 if TYPE_CHECKING:  # for the type only: importing faults would load flask

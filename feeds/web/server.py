@@ -5,6 +5,11 @@ as fast as nginx serving a file. gunicorn (threaded workers) is the
 alternative. Either way the blog is loaded once, by this process, and published
 in the run folder; every worker starts from that load, one of them then leads
 (see `feeds.library.shared`).
+
+A warm restart loads nothing here: when the index holds valid front documents
+(`feeds.library.front`), the workers answer with them while each loads the blog
+itself (`feeds.web.warm`). So this module imports the blog's stages only when it
+loads the blog.
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from feeds.library import Library, Options
+from feeds.library import front
+from feeds.library.options import Options, system_clock
 from feeds.library.shared import Shared
-from feeds.render.site import Site
-from feeds.web.app import create_app
-from feeds.web.served import Current, render_ahead
+
+if TYPE_CHECKING:  # the blog's stages and flask are imported when a load is needed
+    from feeds.library import Library
+    from feeds.render.site import Site
+    from feeds.web.served import Current
 
 SERVERS = ("granian", "gunicorn")
 RUN_DIR = "FEEDS_RUN_DIR"
@@ -59,28 +67,61 @@ def log_like_the_server() -> None:
 # Linux): they start from it at once, instead of reading the published load.
 _PRELOADED: Library | None = None
 _AHEAD: Site | None = None  # and the documents rendered from it (`render_ahead`)
+# Or, on a warm restart: the front documents, and until when they may be answered.
+_WARM: tuple[front.Front, float] | None = None
 
 
 def run(options: Options, host: str, port: int, workers: int, server: str = "granian") -> None:
-    """Load the blog once, start the workers, serve until stopped."""
-    global _PRELOADED, _AHEAD  # noqa: PLW0603 - set once, before the workers are forked
+    """Load the blog once (unless the restart is warm), start the workers, serve until
+    stopped."""
+    global _WARM  # noqa: PLW0603 - set once, before the workers are forked
     log_like_the_server()
+    if server == "granian" and multiprocessing.get_start_method() == "fork":
+        checked = time.monotonic()
+        kept = front.load(options, system_clock)
+        if kept is not None:
+            from feeds.web.warm import FRESH_SECONDS  # noqa: PLC0415 - light, warm only
+
+            _WARM = (kept, checked + FRESH_SECONDS)
+            logging.getLogger("feeds").info("warm start: serving the feeds kept for %s",
+                                            options.posts)
+            _serve(options, kept.base_url, (host, port, workers, server))
+            return
+    library = _load(options)
+    _serve(options, library.snapshot().blog.base_url, (host, port, workers, server), library)
+
+
+def _load(options: Options) -> Library:
+    """The blog loaded, its front documents rendered and kept for the next start."""
+    global _PRELOADED, _AHEAD  # noqa: PLW0603 - set once, before the workers are forked
+    from feeds.library import Library  # noqa: PLC0415 - see the module's docstring
+    from feeds.web.served import render_ahead  # noqa: PLC0415
+    from feeds.web.warm import keep  # noqa: PLC0415
+
     library = Library(options)  # fails here, before any worker, on a bad setting
     _AHEAD = render_ahead(library)
+    keep(library, _AHEAD)
     _settle_memory()
+    _PRELOADED = library
+    return library
+
+
+def _serve(options: Options, base_url: str, bind: tuple[str, int, int, str],
+           library: Library | None = None) -> None:
+    """Make the run folder, start the workers (`bind`: host, port, workers, server)."""
+    host, port, workers, server = bind
     sweep_run_folders()
     shared = Shared.create()
     _claim(shared.folder)
-    if multiprocessing.get_start_method() == "fork":  # every worker starts from this load
-        library.generation = 0
-    else:  # spawned workers read it instead
+    if library is not None and multiprocessing.get_start_method() == "fork":
+        library.generation = 0  # every worker starts from this load
+    elif library is not None:  # spawned workers read it instead
         library.generation = shared.append(library.whole_record())
-    _PRELOADED = library
     try:
         if server == "gunicorn":
+            assert library is not None and _AHEAD is not None
             _gunicorn(options, shared, host, port, workers, library, _AHEAD)
         else:
-            base_url = library.snapshot().blog.base_url
             _granian(Options(options.posts, base_url, cache=options.cache, lazy=True), shared,
                      host, port, workers)
     finally:
@@ -171,8 +212,18 @@ def _settle_memory() -> None:
 def worker_app() -> Any:
     """The app of one granian worker: the options and run folder come by environment."""
     log_like_the_server()
+    if _WARM is not None:
+        from feeds.web.warm import WarmApp  # noqa: PLC0415 - light, warm only
+
+        return WarmApp(*_WARM, _full_app)
     if _PRELOADED is not None:  # forked from the server: its index connection is not ours
         _PRELOADED.loader.after_fork()
+    return _full_app()
+
+
+def _full_app() -> Any:
+    from feeds.web.app import create_app  # noqa: PLC0415 - flask: see the module's docstring
+
     return create_app(Options.from_environ(lazy=True), shared=Shared(Path(os.environ[RUN_DIR])),
                       library=_PRELOADED, site=_AHEAD)
 
@@ -248,6 +299,8 @@ def _start_worker(library: Library, current: Current) -> None:
 
 def _gunicorn(options: Options, shared: Shared, host: str, port: int,  # noqa: PLR0917
               workers: int, library: Library, site: Site) -> None:
+    from feeds.web.app import create_app  # noqa: PLC0415 - flask: see the module's docstring
+
     app = create_app(options, shared=shared, start=False, library=library, site=site)
     current: Current = app.extensions["feeds"]
     settings = {
