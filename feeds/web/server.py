@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import fcntl
 import gc
+import importlib
 import logging
 import multiprocessing
 import os
@@ -98,6 +99,7 @@ def _load(options: Options) -> Library:
     from feeds.web.served import render_ahead  # noqa: PLC0415
     from feeds.web.warm import keep  # noqa: PLC0415
 
+    importlib.import_module("feeds.web.app")  # flask too: the forked workers share it
     library = Library(options)  # fails here, before any worker, on a bad setting
     _AHEAD = render_ahead(library)
     keep(library, _AHEAD)
