@@ -93,6 +93,34 @@ def test_followers_take_the_leaders_versions(tmp_path: Path, clock: FakeClock) -
     follower.shared.close()
 
 
+def test_a_load_of_its_own_reads_no_run_folder_before_a_publication(
+        tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that loaded the posts itself (a warm start) serves every request with a
+    read of the counter alone while nothing is published; then it follows."""
+    root = write_posts(tmp_path / "posts", {"a.md": post("A")})
+    first = Shared.create(tmp_path)
+    folder = first.folder
+    first.close()
+    joined = Shared(folder)
+    follower = Live(join(Options(root), clock, joined), joined)
+    assert follower.library.generation is None
+    reads: list[object] = []
+    since = Shared.since
+    monkeypatch.setattr(Shared, "since", lambda *args: reads.append(args) or since(*args))
+    for _ in range(3):
+        follower.snapshot()
+    assert reads == []
+    leader = Live(Library(Options(root), clock), Shared(folder))
+    assert leader.shared.try_lead()
+    (root / "b.md").write_text(post("B", "2024-01-02"))
+    leader.reload()
+    assert titles(follower.library) == ["A"] and len(reads) == 0
+    assert follower.snapshot().version == leader.snapshot().version and len(reads) == 1
+    assert titles(follower.library) == ["B", "A"]
+    leader.shared.close()
+    follower.shared.close()
+
+
 def test_a_reload_with_nothing_new_publishes_nothing(tmp_path: Path, clock: FakeClock) -> None:
     root = write_posts(tmp_path / "posts", {"a.md": post("A")})
     live = Live(Library(Options(root), clock), Shared.create(tmp_path))

@@ -74,7 +74,9 @@ class Live:
     def snapshot(self) -> Snapshot:
         """The current snapshot, following the leader's newest generation."""
         generation = self.shared.generation()
-        if generation != self.library.generation:
+        # 0: nothing published yet, so nothing to follow (a load of one's own, such as a
+        # warm-started worker's, has None until then: it must not try on every request).
+        if generation != self.library.generation and generation:
             self._follow(generation)
         return self.library.snapshot()
 
