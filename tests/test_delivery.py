@@ -170,3 +170,35 @@ def test_a_navigation_gets_the_view_made_once_on_first_need() -> None:
         assert (status, body) == ("200 OK", page.body)
         assert dict(headers)["Content-Type"].startswith("text/html")
     assert len(made) == 1
+
+
+def test_answers_are_kept_per_request_and_version(  # type: ignore[no-untyped-def]
+        client, posts) -> None:
+    """A poller's request is answered from the answers kept for its version: the same
+    bytes as the first time, per method and header values; a new version starts afresh."""
+    state = client.application.extensions["feeds"]
+    first = client.get("/rss.xml", headers={"Accept-Encoding": "gzip"})
+    again = client.get("/rss.xml", headers={"Accept-Encoding": "gzip"})
+    assert again.data == first.data and again.headers == first.headers
+    assert client.head("/rss.xml", headers={"Accept-Encoding": "gzip"}).data == b""
+    assert client.get("/rss.xml").data == gzip.decompress(first.data)
+    etag = first.headers["ETag"]
+    assert client.get("/rss.xml", headers={"If-None-Match": etag,
+                                           "Accept-Encoding": "gzip"}).status_code == 304
+    kept = state.served().answers
+    assert len(kept) == 4
+    (posts / "2024-01-03-b.md").write_text("---\ntitle: Brand New\n---\nB.\n")
+    state.live.reload()
+    assert state.served().answers == {}
+    newer = client.get("/rss.xml", headers={"If-None-Match": etag, "Accept-Encoding": "gzip"})
+    assert newer.status_code == 200 and b"Brand New" in gzip.decompress(newer.data)
+
+
+def test_few_answers_are_kept_and_none_for_long_headers(client) -> None:  # type: ignore[no-untyped-def]
+    state = client.application.extensions["feeds"]
+    for number in range(300):  # junk a client may send: answered, not all kept
+        assert client.get("/atom.xml", headers={"Accept": f"x/{number}"}).status_code == 200
+    assert len(state.served().answers) == 256
+    state.served().answers.clear()
+    client.get("/atom.xml", headers={"If-None-Match": '"' + "x" * 3000 + '"'})
+    assert state.served().answers == {}

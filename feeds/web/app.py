@@ -39,7 +39,8 @@ def create_app(options: Options | None = None, clock: Clock = system_clock,
     assets.init_app(app, current)
     failed = faults.init_app(app, current)
     app.after_request(faults.nosniff)
-    app.wsgi_app = FastPath(app.wsgi_app, current.lookup, failed)  # type: ignore[method-assign]
+    app.wsgi_app = FastPath(app.wsgi_app, current.lookup, failed,  # type: ignore[method-assign]
+                            current.answers)
     if start:
         live.start()
     return app

@@ -18,7 +18,7 @@ from feeds.render.document import Document
 from feeds.render.once import Once
 from feeds.render.pages import CONTENT_SECURITY_POLICY
 from feeds.render.site import Site
-from feeds.web.delivery import Prepared
+from feeds.web.delivery import Answers, Prepared
 
 if TYPE_CHECKING:  # for the type only: importing faults would load flask
     from feeds.web.faults import Failures
@@ -37,6 +37,7 @@ class Served:
     def __init__(self, site: Site) -> None:
         self.site = site
         self._prepared: Once[Prepared] = Once()
+        self.answers: Answers = {}  # `FastPath`'s answers of this version
 
     def prepared(self, path: str) -> Prepared:
         """The prepared document at `path`; NotFound if there is none. Rendering one
@@ -118,6 +119,10 @@ class Current:
     def lookup(self, path: str) -> Prepared:
         """The prepared document at `path` of the current version."""
         return self.served().prepared(path)
+
+    def answers(self) -> Answers:
+        """The answers made from the current version's documents (`FastPath`)."""
+        return self.served().answers
 
 
 def render_ahead(library: Library) -> Site:
