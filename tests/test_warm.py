@@ -110,6 +110,18 @@ def test_a_scheduled_post_coming_due_makes_them_invalid(blog: Path, tmp_path: Pa
     assert front.load(_options(blog, tmp_path), clock) is None
 
 
+def test_a_large_blog_keeps_none(blog: Path, tmp_path: Path, clock: FakeClock,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above FRONT_MAX_POSTS files a worker's load outlasts the front's second: the
+    documents kept before are dropped, and none are kept."""
+    _kept(blog, tmp_path, clock)
+    monkeypatch.setattr(front, "FRONT_MAX_POSTS", 3)
+    assert front.load(_options(blog, tmp_path), clock) is None  # kept when it was small
+    _kept(blog, tmp_path, clock)
+    monkeypatch.setattr(front, "FRONT_MAX_POSTS", 20_000)
+    assert front.load(_options(blog, tmp_path), clock) is None
+
+
 def test_no_cache_folder_no_front(blog: Path, clock: FakeClock) -> None:
     assert front.load(Options(blog, BASE, lazy=True), clock) is None
 

@@ -39,6 +39,11 @@ RENDERED_WITH = ("feedgen", "lxml", "dateutil", "cmarkgfm", "linkify_it", "nh3",
 # Settings of the environment the key leaves out: where things are, not what is served.
 UNKEYED = frozenset({"FEEDS_RUN_DIR", "FEEDS_CACHE", "FEEDS_POSTS", "FEEDS_BASE_URL"})
 log = logging.getLogger("feeds")
+# Above this many post files a worker's own load from the index takes longer than the
+# second the front documents may be answered in (measured here: 0.24 s at 10,000, 3.0 s
+# at 100,000), and a post written meanwhile would wait for that load: such a blog
+# restarts by loading first, in the server, as a cold start does.
+FRONT_MAX_POSTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,8 @@ def save(index: Index, options: Options, basis: Basis, front: Front,
          valid_until: datetime | None) -> None:
     """Keep `front`, rendered from `basis`, until `valid_until` (a scheduled post)."""
     key = front_key(options, basis)
-    if key is None:
+    if key is None or len(basis.listing.posts) > FRONT_MAX_POSTS:
+        index.store_front("", [])  # none kept: the next start loads first
         return
     meta = {"base_url": front.base_url,
             "valid_until": valid_until.isoformat() if valid_until else None}
@@ -114,7 +120,7 @@ def load(options: Options, clock: Clock) -> Front | None:
     if not kept:
         return None
     basis = Basis(list_files(options.posts), stat_key(options.posts, BLOG_FILE))
-    if kept[0] != front_key(options, basis):
+    if kept[0] != front_key(options, basis) or len(basis.listing.posts) > FRONT_MAX_POSTS:
         return None
     try:
         return _valid(kept[1], clock)
