@@ -26,6 +26,7 @@ from typing import Any
 from feeds.errors import FeedsError
 from feeds.library.core import Clock, Library, Options, Reload, Snapshot, WholeRecord
 from feeds.library.shared import Shared
+from feeds.sources import files as sources
 
 log = logging.getLogger("feeds")
 OnChange = Callable[[Snapshot, Snapshot], None]
@@ -70,6 +71,7 @@ class Live:
         # A reload read but not published (writing its record failed): the loader holds
         # changes that no later update carries, so the next record must be whole.
         self._unpublished = False
+        self._listing: _Listing | None = None  # a full listing being taken (`_catch_up`)
 
     def snapshot(self) -> Snapshot:
         """The current snapshot, following the leader's newest generation."""
@@ -136,14 +138,31 @@ class Live:
                 time.sleep(SETTLE_SECONDS)
                 self._wake.clear()
             paths = self._watcher.take()
-            if polling or paths is None or time.monotonic() >= scan_at:
-                paths, scan_at = None, time.monotonic() + RESCAN_SECONDS
+            due = time.monotonic() >= scan_at
+            if due:
+                scan_at = time.monotonic() + RESCAN_SECONDS
             try:
-                if paths != set():
-                    self.reload(paths)
+                self._catch_up(paths, polling, due)
                 published = self._announce(published)
             except Exception:  # the watcher must outlive any one bad reload
                 log.exception("reload failed")
+
+    def _catch_up(self, paths: set[str] | None, polling: bool, due: bool) -> None:
+        """Read what the events name at once. A full listing, when one is due, is taken
+        in a thread of its own, the named files read meanwhile (at 100,000 files it
+        takes 0.6 s: a post written then would wait for it); it is taken at once when
+        an event only a listing can place came, or when polling."""
+        if polling or paths is None:
+            self.reload()
+            return
+        if due and self._listing is None:
+            self._listing = _Listing(self.library.options.posts, self._wake.set)
+        if paths:
+            self.reload(paths)
+        listing = self._listing
+        if listing is not None and listing.done.is_set():
+            self._listing = None
+            self._reload_listed(listing)
 
     def reload(self, paths: set[str] | None = None) -> None:
         """Read what changed (only `paths`, when known); publish it, when anything did.
@@ -154,17 +173,38 @@ class Live:
         with self._lock:
             loader = self.library.loader
             try:
-                reload = (loader.update(paths) if paths is not None else None) or loader.load()
+                reload = loader.update(paths) if paths is not None else None
+                if reload is None:
+                    self._listing = None  # older than this listing: of no more use
+                    reload = loader.load()
+                elif self._listing is not None:
+                    self._listing.heard.update(paths or ())
             except FeedsError as exc:
                 log.error("reload failed: %s", exc)
                 return
-            stats = reload.stats
-            if reload.changed:  # a file read again that gave the same is no news
-                log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
-                         stats.errors, stats.seconds * 1000)
-            if not reload.changed:  # nothing another process holds differs: the same version
+            self._publish(reload)
+
+    def _reload_listed(self, listing: _Listing) -> None:
+        """A reload from a listing taken in its thread (`_catch_up`)."""
+        if listing.result is None:
+            log.error("listing %s failed: %s", self.library.options.posts, listing.failed)
+            return
+        with self._lock:
+            try:
+                reload = self.library.loader.load(listing.result, listing.heard)
+            except FeedsError as exc:
+                log.error("reload failed: %s", exc)
                 return
-            self._share(reload)
+            self._publish(reload)
+
+    def _publish(self, reload: Reload) -> None:
+        """Log and share a reload that changed anything (the caller holds the lock)."""
+        stats = reload.stats
+        if not reload.changed:  # nothing another process holds differs: the same version
+            return
+        log.info("reload: %d files read, %d errors, %.1f ms", stats.files_read,
+                 stats.errors, stats.seconds * 1000)
+        self._share(reload)
 
     def _share(self, reload: Reload) -> None:
         """Append a reload to the run folder for the other workers, then serve it (the
@@ -195,6 +235,28 @@ class Live:
             except Exception:
                 log.exception("change notification failed")
         return current
+
+
+class _Listing:
+    """A full listing of the posts folder taken in a thread of its own, and the files
+    read one by one (`Live.reload`) while it was taken (`Loader.load`'s `heard`)."""
+
+    def __init__(self, root: Path, done: Callable[[], None]) -> None:
+        self.heard: set[str] = set()
+        self.result: sources.Listing | None = None
+        self.failed: BaseException | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, args=(root, done), name="feeds-listing",
+                         daemon=True).start()
+
+    def _run(self, root: Path, done: Callable[[], None]) -> None:
+        try:
+            self.result = sources.list_files(root)
+        except BaseException as exc:  # e.g. the folder gone: told by the next reload
+            self.failed = exc
+        finally:
+            self.done.set()
+            done()
 
 
 class Watcher:

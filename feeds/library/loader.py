@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from itertools import islice
@@ -83,17 +83,22 @@ class Loader:
         # The last good text of each post read while there was no working index.
         self._texts: dict[str, dict[str, bytes]] = {}
 
-    def load(self) -> Reload:
-        """The blog as it is on disk now; unchanged files are not read again."""
-        with quiet_gc():
-            return self._load()
+    def load(self, listing: sources.Listing | None = None,
+             heard: Collection[str] = ()) -> Reload:
+        """The blog as it is on disk now; unchanged files are not read again.
 
-    def _load(self) -> Reload:
+        `listing`: one taken already (in another thread, `feeds.library.live`), while the
+        files `heard` were read one by one (`update`): what the catalog holds of those is
+        newer than what the listing says."""
+        with quiet_gc():
+            return self._load(listing, heard)
+
+    def _load(self, listing: sources.Listing | None, heard: Collection[str]) -> Reload:
         started = time.perf_counter()
         root = self.options.posts
         if not root.is_dir():
             raise PostError(str(root), None, "posts folder does not exist")
-        listing = sources.list_files(root)
+        listing = listing if listing is not None else sources.list_files(root)
         self.listing = listing
         change = self._blog_change(listing)
         rebuilt = change == "all"
@@ -104,6 +109,11 @@ class Loader:
         self._previous = {}
         known = self._from_index() if not before else {}
         listed = _with_unlisted(listing, before)
+        for rel in heard:  # read since the listing was taken: the catalog knows better
+            if rel in before:
+                listed[rel] = before[rel].key
+            else:
+                listed.pop(rel, None)
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
         for rel, key in listed.items():
