@@ -8,8 +8,10 @@ claiming one old address is reported with both files; the older post keeps it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import cached_property
+from operator import attrgetter
 from types import MappingProxyType
 
 from feeds import routes
@@ -21,6 +23,7 @@ from feeds.normalize.links import file_name, source_key, source_paths, undated
 # Our folders (any address in them may become ours) and names, besides the route map.
 RESERVED_FOLDERS = ("files/", "static/", "tags/", "authors/", "archive/", "podcast/")
 RESERVED = ("healthz", "posts", "_redirects", "_headers")
+_PATH, _ALIASES = attrgetter("path"), attrgetter("aliases")
 
 
 class Redirects:
@@ -66,11 +69,12 @@ class Redirects:
 
     @cached_property
     def _by_name(self) -> Mapping[str, Post]:
-        found: dict[str, Post | None] = {}
-        for post in self.posts:
-            name = file_name(post.path)
-            found[name] = None if name in found else post  # two of a name: neither
-        return {name: post for name, post in found.items() if post is not None}
+        # Made in C as far as it goes (map, Counter): every new version makes it in every
+        # process, and at 24,700 posts a loop took 42 ms.
+        names = list(map(file_name, map(_PATH, self.posts)))
+        counts = Counter(names)
+        return {name: post for name, post in zip(names, self.posts, strict=True)
+                if counts[name] == 1}  # two of a name: neither
 
     def _source(self, key: str) -> Post | None:
         names = source_paths(key)
@@ -98,7 +102,7 @@ def redirects_of(posts: Sequence[Post], by_slug: Mapping[str, Post]) -> Redirect
     by_key: dict[str, tuple[str, Post]] = {}
     spelled: list[tuple[str, Post]] = []
     problems: list[Problem] = []
-    for post in sorted((p for p in posts if p.aliases), key=lambda p: (p.date, p.path)):
+    for post in sorted(filter(_ALIASES, posts), key=lambda p: (p.date, p.path)):
         for old in post.aliases:
             key = address_key(old)
             page = _page_of(key, by_slug)
