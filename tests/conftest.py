@@ -169,12 +169,14 @@ class Server:
 
 
 def start_server(posts: Path, tmp: Path, base_url: str | None = None, workers: int = 2,
-                 server: str = "granian", *, give_base_url: bool = True) -> Server:
-    """Start `feeds serve` and wait (bounded) until /healthz answers. Without
-    `give_base_url`, no --base-url is passed: the server falls back on its settings."""
-    port = free_port()
+                 server: str = "granian", *, give_base_url: bool = True,
+                 port: int | None = None, ready: str = "/healthz") -> Server:
+    """Start `feeds serve` and wait (bounded) until `ready` answers 200. Without
+    `give_base_url`, no --base-url is passed: the server falls back on its settings;
+    `port`: the one to bind (a free one by default), as a restart would."""
+    port = port or free_port()
     base = base_url or f"http://127.0.0.1:{port}/"
-    log = tmp / f"serve-{port}.log"
+    log = tmp / f"serve-{port}-{time.monotonic_ns()}.log"
     command = [sys.executable, "-m", "feeds", "serve", "--posts", str(posts), "--port",
                str(port), "--workers", str(workers), "--server", server]
     if give_base_url:
@@ -186,18 +188,18 @@ def start_server(posts: Path, tmp: Path, base_url: str | None = None, workers: i
                                    start_new_session=True)  # its own group: see stop()
     started = Server(process, f"http://127.0.0.1:{port}/", log)
     try:
-        wait_until(lambda: _healthy(started), 20, "feeds serve answering /healthz")
+        wait_until(lambda: _answering(started, ready), 20, f"feeds serve answering {ready}")
     except AssertionError:
         started.stop()
         raise RuntimeError(f"feeds serve did not start: {log.read_text()}") from None
     return started
 
 
-def _healthy(server: Server) -> bool:
+def _answering(server: Server, path: str) -> bool:
     if server.process.poll() is not None:
         raise RuntimeError(f"feeds serve exited: {server.log.read_text()}")
     try:
-        return server.get("/healthz")[0] == 200
+        return server.get(path)[0] == 200
     except OSError:  # not listening yet
         return False
 

@@ -3,7 +3,6 @@ they are valid, and the worker app that answers with them while it loads the blo
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,16 @@ from typing import Any
 
 import feedparser
 import pytest
-from conftest import SAMPLE_NOW, FakeClock, Server, copy_sample, free_port, post, wait_until
+from conftest import (
+    SAMPLE_NOW,
+    FakeClock,
+    Server,
+    copy_sample,
+    free_port,
+    post,
+    start_server,
+    wait_until,
+)
 
 from feeds.library import Library, Options, front
 from feeds.sources.listing import list_files
@@ -221,29 +229,8 @@ def test_the_front_is_not_answered_past_its_freshness(blog: Path, tmp_path: Path
 
 
 def _serve(posts: Path, tmp: Path, port: int) -> Server:
-    command = [sys.executable, "-m", "feeds", "serve", "--posts", str(posts), "--port",
-               str(port), "--base-url", BASE]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}
-    env["FEEDS_CACHE"] = str(tmp / "cache")
-    log = tmp / f"serve-{time.monotonic_ns()}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
-    server = Server(process, f"http://127.0.0.1:{port}/", log)
-
-    def answering() -> bool:
-        try:
-            return server.get("/rss.xml")[0] == 200
-        except OSError:
-            assert process.poll() is None, log.read_text()
-            return False
-
-    try:
-        wait_until(answering, 20, "feeds serve answering /rss.xml")
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    """`feeds serve` on `port`, ready when /rss.xml answers (a warm start answers it first)."""
+    return start_server(posts, tmp, BASE, port=port, ready="/rss.xml")
 
 
 PATHS = ("/rss.xml", "/atom.xml", "/feed.json", "/")
