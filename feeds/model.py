@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Author:
     """A person: `id` names the author's feeds and never changes."""
 
@@ -19,7 +19,7 @@ class Author:
     uri: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Enclosure:
     """An attached file (audio, video, a document) with its size in bytes."""
 
@@ -29,7 +29,7 @@ class Enclosure:
     duration: float | None = None  # playing time in seconds, from the header of our file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attachment:
     """A file that goes with an episode (a transcript, chapters): URL and media type."""
 
@@ -37,7 +37,7 @@ class Attachment:
     type: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     """What a podcast app shows of a post with audio (docs/reference.md §10)."""
 
@@ -49,7 +49,7 @@ class Episode:
     chapters: Attachment | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Podcast:
     """The channel of the podcast feeds: the `podcast` setting, checked."""
 
@@ -68,7 +68,7 @@ class Podcast:
     declared: bool  # the `podcast` setting was given: the feeds exist without episodes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     """A post's lead picture: absolute URL and caption (may be empty)."""
 
@@ -77,7 +77,7 @@ class Image:
     type: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Post:
     """One published (or publishable) post, fully normalised."""
 
@@ -116,7 +116,7 @@ class Post:
         return self.link or self.url
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Blog:
     """The channel: settings from `_blog.md` and the command line.
 

@@ -42,3 +42,27 @@ def test_what_posts_depend_on_is_part_of_the_key(tmp_path: Path, clock: FakeCloc
     moved = Library(Options(root, "https://b.example.org/", cache=cache, lazy=True), clock)
     assert moved.last_reload.files_read == 1  # its addresses changed with the base URL
     assert moved.snapshot().posts[0].url.startswith("https://b.example.org/")
+
+
+def test_posts_read_elsewhere_share_their_authors_tags_and_keys(tmp_path: Path,
+                                                                 clock: FakeClock) -> None:
+    """Records decoded from a reading process or from the index hold one copy of each
+    author, tag and stat key, not one each: a worker holds every post."""
+    root = age(write_posts(tmp_path / "posts", {
+        f"p{i:04d}.md": f"---\ntitle: Post {i}\ndate: 2024-01-01T00:{i % 60:02d}:00Z\n"
+                        f"author: Writer {i % 3}\ntags: [t{i % 7}, shared]\n"
+                        f"{'updated: 2024-02-01' if i % 2 else ''}\n---\nBody {i}.\n"
+        for i in range(COUNT)}))
+    options = Options(root, "https://a.example.org/", cache=tmp_path / "cache", lazy=True)
+    for library in (Library(options, clock), Library(options, clock)):  # read, then the index
+        posts = library.snapshot().posts
+        assert len(posts) == COUNT
+        assert len({id(post.authors) for post in posts}) == 3
+        assert len({id(tag) for post in posts for tag in post.tags}) == 8
+        assert sum(post.updated is post.date for post in posts) == COUNT // 2
+        listed = library.loader.listing
+        assert listed is not None
+        files = library.loader.catalog.files
+        assert all(files[rel].key is key for rel, key in listed.posts.items())
+        assert all(post.path is next(r for r in listed.posts if r == post.path)
+                   for post in posts[:20])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from feeds.errors import PostError
-from feeds.model import Author, Blog
+from feeds.model import Author
 from feeds.normalize.blog import default_blog
 from feeds.normalize.post import Context, normalize_post
 from feeds.sources.files import split
@@ -93,7 +94,7 @@ def test_the_id_does_not_depend_on_title_folder_or_base_url() -> None:
     first, _ = post("---\ntitle: One\n---\nx", "2024-05-02-same.md")
     second, _ = normalize_post(
         split("---\ntitle: Two\n---\ny", "old/2024-05-02-same.md", MTIME),
-        Context.of(Blog(**{**BLOG.__dict__, "base_url": "http://localhost:9/"}),
+        Context.of(replace(BLOG, base_url="http://localhost:9/"),
                    frozenset(), lambda _: None),
     )
     assert first.id == second.id == "tag:blog.example.org,2024-05-02:same"
@@ -161,7 +162,7 @@ def test_dst_warnings_carry_the_line() -> None:
 
 
 def test_a_post_with_no_author_anywhere_is_credited_to_the_blog() -> None:
-    blog = Blog(**{**BLOG.__dict__, "default_authors": ()})
+    blog = replace(BLOG, default_authors=())
     result, _ = normalize_post(split("---\ntitle: T\n---\nx", "2024-01-01-a.md", MTIME),
                                Context.of(blog, frozenset(), lambda _: None))
     assert result.authors == (Author("test-blog", "Test Blog", None,

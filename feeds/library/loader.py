@@ -37,6 +37,7 @@ from feeds.library.reading import (
     AudioSeconds,
     FileState,
     Job,
+    Shared,
     Source,
     cover_problems,
     quiet_gc,
@@ -116,13 +117,14 @@ class Loader:
                 listed.pop(rel, None)
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
+        shared = Shared()
         for rel, key in listed.items():
             state = before.get(rel) or known.get(rel)
             if state is None or state.key != key or state.racy or \
                     (change == "assets" and uses_assets(state)):
                 stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
-                changes[rel] = state
+                changes[rel] = shared.adopt(state, rel, key)  # decoded from the index just now
         changes.update(dict.fromkeys(set(before) - set(listed)))
         self._forget((set(before) | set(known)) - set(listed))
         return replace(self._finish(started, stale, changes, rebuilt),
