@@ -148,10 +148,10 @@ def test_named_files_are_read_while_a_full_listing_is_taken(
     release, listings = threading.Event(), []
     real = sources.list_files
 
-    def slow(folder: Path) -> listing.Listing:
+    def slow(folder: Path, previous: listing.Listing | None = None) -> listing.Listing:
         listings.append(folder)
         assert release.wait(10)
-        return real(folder)
+        return real(folder, previous)
 
     monkeypatch.setattr(sources, "list_files", slow)
     live.start()

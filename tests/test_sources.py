@@ -29,6 +29,25 @@ def test_listing_sorts_posts_and_assets_and_skips_ignored_names(tmp_path: Path) 
     assert listing.assets == {"images/x.png", "notes.rst"}
 
 
+def test_a_listing_keeps_what_the_one_before_said_where_it_is_the_same(tmp_path: Path) -> None:
+    """A running server lists its folder every minute: equal stat keys, and the tables
+    when nothing changed, are the previous listing's objects, not copies."""
+    for rel in ["a.md", "b.md", "images/x.png"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    first = sources.list_files(tmp_path)
+    same = sources.list_files(tmp_path, first)
+    assert same == first and same.posts is first.posts and same.asset_keys is first.asset_keys
+    (tmp_path / "b.md").write_text("longer")
+    (tmp_path / "c.md").write_text("x")
+    changed = sources.list_files(tmp_path, same)
+    assert list(changed.posts) == ["a.md", "b.md", "c.md"]
+    assert changed.posts["a.md"] is first.posts["a.md"]
+    assert changed.posts["b.md"] != first.posts["b.md"]
+    assert changed.posts == sources.list_files(tmp_path).posts
+    assert changed.asset_keys is first.asset_keys
+
+
 def test_symbolic_links_out_of_the_folder_are_ignored_with_a_warning(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

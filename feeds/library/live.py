@@ -156,7 +156,8 @@ class Live:
             self.reload()
             return
         if due and self._listing is None:
-            self._listing = _Listing(self.library.options.posts, self._wake.set)
+            loader = self.library.loader
+            self._listing = _Listing(loader.options.posts, loader.listing, self._wake.set)
         if paths:
             self.reload(paths)
         listing = self._listing
@@ -241,17 +242,19 @@ class _Listing:
     """A full listing of the posts folder taken in a thread of its own, and the files
     read one by one (`Live.reload`) while it was taken (`Loader.load`'s `heard`)."""
 
-    def __init__(self, root: Path, done: Callable[[], None]) -> None:
+    def __init__(self, root: Path, previous: sources.Listing | None,
+                 done: Callable[[], None]) -> None:
         self.heard: set[str] = set()
         self.result: sources.Listing | None = None
         self.failed: BaseException | None = None
         self.done = threading.Event()
-        threading.Thread(target=self._run, args=(root, done), name="feeds-listing",
+        threading.Thread(target=self._run, args=(root, previous, done), name="feeds-listing",
                          daemon=True).start()
 
-    def _run(self, root: Path, done: Callable[[], None]) -> None:
+    def _run(self, root: Path, previous: sources.Listing | None,
+             done: Callable[[], None]) -> None:
         try:
-            self.result = sources.list_files(root)
+            self.result = sources.list_files(root, previous)
         except BaseException as exc:  # e.g. the folder gone: told by the next reload
             self.failed = exc
         finally:

@@ -99,7 +99,7 @@ class Loader:
         root = self.options.posts
         if not root.is_dir():
             raise PostError(str(root), None, "posts folder does not exist")
-        listing = listing if listing is not None else sources.list_files(root)
+        listing = listing if listing is not None else sources.list_files(root, self.listing)
         self.listing = listing
         change = self._blog_change(listing)
         rebuilt = change == "all"
