@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -85,3 +86,24 @@ def test_find_looks_in_the_right_chunk(monkeypatch: pytest.MonkeyPatch, chunk: i
     copy = replace(held[7].post)  # equal but not the same object: found too
     assert copy is not held[7].post and listed.find(copy) is held[7]
     assert PostList.of([], weight).find(held[0].post) is None
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.sets(st.integers(0, 63)), st.integers(0, 63), st.sampled_from([1, 2, 3, 512]))
+def test_position_is_where_a_post_stands_or_would(held: set[int], which: int,
+                                                   chunk: int) -> None:
+    """The catalog publishes and unpublishes one post by its place (newest first, then
+    by id): the same as halving a sorted list, however the chunks fall."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postlist, "CHUNK", chunk)
+        dated = [Entry(replace(POSTS[i].post, date=T0.replace(day=1 + i % 5)), "",
+                       POSTS[i].digest) for i in sorted(held | {which})]
+        dated.sort(key=lambda e: (-e.post.date.timestamp(), e.post.id))
+        listed = [entry for entry in dated if entry.post.id != f"p{which:02}" or which in held]
+        chunked = PostList.of(listed, weight)
+        post = next(entry.post for entry in dated if entry.post.id == f"p{which:02}")
+        keys = [(-e.post.date.timestamp(), e.post.id) for e in listed]
+        assert chunked.position(post) == bisect.bisect_left(
+            keys, (-post.date.timestamp(), post.id))
+        if which in held:
+            assert chunked.entry(chunked.position(post)).post is post

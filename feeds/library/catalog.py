@@ -13,7 +13,6 @@ first, which is what defines the outcome.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -153,7 +152,7 @@ class Catalog:
     def _reclaim(self) -> None:
         """Every claim anew, oldest post first (then by path): a later post with a taken
         slug gets one of its own, a later one with a taken id is not published."""
-        self._order: list[_Placed] = []
+        placed: list[_Placed] = []  # the published posts, sorted once at the end
         self._posts = PostList((), weight)
         self._drafts: dict[str, Post] = {}
         self._rejected: dict[str, Problem] = {}
@@ -167,9 +166,9 @@ class Catalog:
                 continue
             if not entry.post.draft:
                 claimed.update(dict.fromkeys(claims(entry.post), path))
-            self._publish(path, entry, sort=False)
-        self._order.sort()
-        self._posts = PostList.of(map(_entry_of, self._order), weight)
+            self._publish(path, entry, placed)
+        placed.sort()
+        self._posts = PostList.of(map(_entry_of, placed), weight)
 
     def _claim_order(self) -> list[str]:
         """The files with a post, oldest first, then by path: an older post keeps its
@@ -202,19 +201,17 @@ class Catalog:
                                        f"same {field} as {holder} ({value}); this file is "
                                        "not published")
 
-    def _publish(self, path: str, entry: Entry, sort: bool = True) -> None:
+    def _publish(self, path: str, entry: Entry, placed: list[_Placed] | None = None) -> None:
+        """Publish one post: in its place at once, or (`placed`) sorted in later."""
         if entry.about:
             self._about[path] = entry.about
         if entry.post.draft:
             self._drafts[path] = entry.post
             return
-        placed = (*_sort_key(entry.post), path, entry)
-        if sort:
-            at = bisect.bisect_left(self._order, placed[:3])
-            self._order.insert(at, placed)
-            self._posts = self._posts.insert(at, entry)
+        if placed is not None:
+            placed.append((*_sort_key(entry.post), path, entry))
         else:
-            self._order.append(placed)
+            self._posts = self._posts.insert(self._posts.position(entry.post), entry)
 
     def _unpublish(self, path: str) -> None:
         self._rejected.pop(path, None)
@@ -225,10 +222,11 @@ class Catalog:
         entry = state.entry if state is not None else None
         if entry is None or entry.post.draft:
             return
-        placed = (*_sort_key(entry.post), path, entry)
-        at = bisect.bisect_left(self._order, placed[:3])
-        if at < len(self._order) and self._order[at][2] == path:
-            del self._order[at]
+        # Published ids are unique, so the post's place names it (a post published under
+        # a slug and id of its own is never here: its claims are contested, and a
+        # contested change claims everything anew).
+        at = self._posts.position(entry.post)
+        if at < len(self._posts) and self._posts.entry(at).post.path == path:
             self._posts = self._posts.remove(at)
 
 

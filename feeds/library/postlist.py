@@ -96,6 +96,16 @@ class PostList(Sequence[Post]):
         return found if found is not None and (found.post is post or found.post == post) \
             else None
 
+    def position(self, post: Post) -> int:
+        """Where `post` stands in this list, or would: the number of posts before it
+        (newer, or as new with a smaller id). Its chunk is the last one that starts
+        before it."""
+        order = _order(post)
+        at = max(bisect.bisect_left(self._heads, order) - 1, 0)
+        if at >= len(self._chunks):
+            return 0
+        return self._starts[at] + bisect.bisect_left(self._chunks[at], order, key=_entry_order)
+
     def _from(self, start: int) -> Iterator[Entry]:
         at = bisect.bisect_right(self._starts, start) - 1
         first = self._chunks[at][start - self._starts[at]:]
