@@ -77,17 +77,17 @@ def list_files(root: Path, previous: Listing | None = None) -> Listing:
         walk.folder(root_fd, "")
     finally:
         os.close(root_fd)
-    posts = dict(sorted((rel, key) for rel, key in walk.files.items() if is_post_name(rel)))
-    assets = dict(sorted((rel, key) for rel, key in walk.files.items() if rel not in posts))
-    return Listing(_same(posts, before.posts), frozenset(assets),
-                   _same(assets, before.asset_keys), tuple(walk.problems), tuple(walk.links),
+    if walk.kept == len(walk.files) == len(before.posts) + len(before.asset_keys):
+        # Nothing changed: the tables before, not new ones (a running server lists its
+        # folder every minute; at 100,000 files each listing held anew was 30 MB).
+        posts, asset_keys, assets = before.posts, before.asset_keys, before.assets
+    else:
+        names = sorted(walk.files)
+        posts = {rel: walk.files[rel] for rel in names if is_post_name(rel)}
+        asset_keys = {rel: walk.files[rel] for rel in names if rel not in posts}
+        assets = frozenset(asset_keys)
+    return Listing(posts, assets, asset_keys, tuple(walk.problems), tuple(walk.links),
                    tuple(walk.unreadable))
-
-
-def _same(found: dict[str, StatKey], held: Mapping[str, StatKey]) -> Mapping[str, StatKey]:
-    """`held` when it says the same as `found`: a running server lists its folder every
-    minute, and at 100,000 files each listing held anew was 30 MB in the worker."""
-    return held if found == held else found
 
 
 class _Walk:
@@ -96,6 +96,7 @@ class _Walk:
     def __init__(self, root: str, held: tuple[Mapping[str, StatKey], ...] = ()) -> None:
         self.root = root
         self.held = held  # the stat keys of a listing before, to keep where equal
+        self.kept = 0  # how many of them were equal
         self.files: dict[str, StatKey] = {}
         self.problems: list[Problem] = []
         self.links: list[str] = []
@@ -107,7 +108,8 @@ class _Walk:
             # Names only, sorted (the walk is the same on every file system): directory
             # entries, each with its stat once asked, held 400 bytes a file until the
             # folder was done (40 MB at 100,000 files, on every listing of a server).
-            names = sorted(os.listdir(fd))
+            names = os.listdir(fd)
+            names.sort()
         except OSError as exc:
             self._unreadable(prefix, exc)
             return
@@ -167,6 +169,7 @@ class _Walk:
         for keys in self.held:
             old = keys.get(rel)
             if old is not None:
+                self.kept += old == key
                 return old if old == key else key
         return key
 
