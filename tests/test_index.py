@@ -66,3 +66,17 @@ def test_posts_read_elsewhere_share_their_authors_tags_and_keys(tmp_path: Path,
         assert all(files[rel].key is key for rel, key in listed.posts.items())
         assert all(post.path is next(r for r in listed.posts if r == post.path)
                    for post in posts[:20])
+
+
+def test_a_post_broken_while_no_server_ran_keeps_its_last_good_version(
+        tmp_path: Path, clock: FakeClock) -> None:
+    """Nothing is lost across a restart: the index's record of a file that no longer
+    parses is its last good version, published with the error."""
+    root = blog(tmp_path)
+    options = Options(root, "https://a.example.org/", cache=tmp_path / "cache", lazy=True)
+    Library(options, clock)
+    (root / "p0003.md").write_text("---\ntitle: [unclosed\n---\nBroken.\n")
+    again = Library(options, clock)
+    assert again.last_reload.files_read == 1
+    assert "Post 3" in [post.title for post in again.snapshot().posts]
+    assert [p.path for p in again.problems if p.severity.name == "ERROR"] == ["p0003.md"]

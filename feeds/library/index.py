@@ -146,22 +146,23 @@ class Index:
         """Whether the index is still in use (False once it failed)."""
         return self._db is not None
 
-    def rows(self, prints: tuple[str, ...], decode: Callable[[bytes], T | None]
-             ) -> dict[str, tuple[Key, T]]:
-        """Every row made with one of these fingerprints that decodes: path -> (stat key,
-        state)."""
+    def rows(self, prints: tuple[str, ...], decode: Callable[[str, Key, bytes], T | None]
+             ) -> dict[str, T]:
+        """Every row made with one of these fingerprints that decodes: path -> what
+        `decode` makes of its path, stat key and record (None: nothing)."""
         marks = ", ".join("?" * len(prints))
 
-        def decoded(db: sqlite3.Connection) -> dict[str, tuple[Key, T]]:
-            # Row by row, not all fetched first: at 100,000 posts the records held at once
-            # took 100 MB more at the peak of a start, and a worker inherits that peak.
+        def decoded(db: sqlite3.Connection) -> dict[str, T]:
+            # Row by row, each decoded as it comes, not all fetched first: at 100,000
+            # posts the records held at once took 100 MB more at the peak of a start.
             rows = {}
             for path, size, mtime, inode, ctime, blob in db.execute(
                     "SELECT path, size, mtime, inode, ctime, state FROM posts WHERE "
                     f"fingerprint IN ({marks})", prints):
-                state = decode(blob) if isinstance(blob, bytes) else None
-                if state is not None and isinstance(path, str):
-                    rows[path] = ((size, mtime, inode, ctime), state)
+                if isinstance(path, str) and isinstance(blob, bytes):
+                    state = decode(path, (size, mtime, inode, ctime), blob)
+                    if state is not None:
+                        rows[path] = state
             return rows
         return self._run(decoded) or {}
 

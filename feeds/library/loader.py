@@ -108,7 +108,8 @@ class Loader:
         self._listing_problems = listing.problems
         before, previous = self.catalog.files, self._previous
         self._previous = {}
-        known = self._from_index() if not before else {}
+        shared = Shared()
+        known = self._from_index(listing.posts, shared) if not before else {}
         listed = _with_unlisted(listing, before, bool(heard))
         for rel in heard:  # read since the listing was taken: the catalog knows better
             if rel in before:
@@ -117,14 +118,14 @@ class Loader:
                 listed.pop(rel, None)
         stale: list[tuple[str, sources.StatKey, FileState | None]] = []
         changes: dict[str, FileState | None] = {}
-        shared = Shared()
         for rel, key in listed.items():
             state = before.get(rel) or known.get(rel)
             if state is None or state.key != key or state.racy or \
                     (change == "assets" and uses_assets(state)):
                 stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
-                changes[rel] = shared.adopt(state, rel, key)  # decoded from the index just now
+                # From the index: the listing's path, not the row's copy of it.
+                changes[rel] = shared.adopt(state, rel, key)
         # Lists, not sets of every path: a leader lists its folder every minute, and each
         # table made of 100,000 paths stays resident in it as freed memory.
         gone = [rel for rel in before if rel not in listed]
@@ -311,14 +312,24 @@ class Loader:
             return tied, tied
         return fingerprint(__version__, self.context().blog, self._context_key[0], True), tied
 
-    def _from_index(self) -> dict[str, FileState]:
-        """What the persistent index knows of the files (read when the catalog is empty)."""
+    def _from_index(self, listed: Mapping[str, sources.StatKey], shared: Shared
+                    ) -> dict[str, FileState]:
+        """What the persistent index knows of the listed files (read when the catalog is
+        empty), each record sharing what it holds alike as it is decoded: adopted later,
+        all 100,000 decoded copies were alive at once, and the memory they left behind
+        stayed resident in every worker (100 MB)."""
         if self._index is None:
             return {}
-        rows = self._index.rows(self._fingerprints(), STATES.decode)
-        # A row is trusted only for the file it names, as it is now (its key is checked
-        # against the listing's by the caller).
-        return {rel: state for rel, (key, state) in rows.items() if state.key == key}
+
+        def decode(rel: str, key: sources.StatKey, blob: bytes) -> FileState | None:
+            # A row is trusted only for the file it names (its record's key is its
+            # row's); `_load` compares that key with the listing's. One that differs
+            # is still the last good version of a file that may no longer parse.
+            state = STATES.decode(blob)
+            if state is None or state.key != key:
+                return None
+            return shared.adopt(state, rel, listed.get(rel, key))
+        return self._index.rows(self._fingerprints(), decode)
 
     def _forget(self, paths: Iterable[str]) -> None:
         paths = list(paths)
