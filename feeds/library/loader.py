@@ -35,9 +35,9 @@ from feeds.library.reading import (
     STATES,
     AssetSizes,
     AudioSeconds,
+    Canon,
     FileState,
     Job,
-    Shared,
     Source,
     cover_problems,
     quiet_gc,
@@ -108,8 +108,8 @@ class Loader:
         self._listing_problems = listing.problems
         before, previous = self.catalog.files, self._previous
         self._previous = {}
-        shared = Shared()
-        known = self._from_index(listing.posts, shared) if not before else {}
+        canon = Canon()
+        known = self._from_index(listing.posts, canon) if not before else {}
         listed = _with_unlisted(listing, before, bool(heard))
         for rel in heard:  # read since the listing was taken: the catalog knows better
             if rel in before:
@@ -125,7 +125,7 @@ class Loader:
                 stale.append((rel, key, state or previous.get(rel)))
             elif state is not before.get(rel):
                 # From the index: the listing's path, not the row's copy of it.
-                changes[rel] = shared.adopt(state, rel, key)
+                changes[rel] = canon.adopt(state, rel, key)
         # Lists, not sets of every path: a leader lists its folder every minute, and each
         # table made of 100,000 paths stays resident in it as freed memory.
         gone = [rel for rel in before if rel not in listed]
@@ -312,7 +312,7 @@ class Loader:
             return tied, tied
         return fingerprint(__version__, self.context().blog, self._context_key[0], True), tied
 
-    def _from_index(self, listed: Mapping[str, sources.StatKey], shared: Shared
+    def _from_index(self, listed: Mapping[str, sources.StatKey], canon: Canon
                     ) -> dict[str, FileState]:
         """What the persistent index knows of the listed files (read when the catalog is
         empty), each record sharing what it holds alike as it is decoded: adopted later,
@@ -328,7 +328,7 @@ class Loader:
             state = STATES.decode(blob)
             if state is None or state.key != key:
                 return None
-            return shared.adopt(state, rel, listed.get(rel, key))
+            return canon.adopt(state, rel, listed.get(rel, key))
         return self._index.rows(self._fingerprints(), decode)
 
     def _forget(self, paths: Iterable[str]) -> None:

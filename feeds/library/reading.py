@@ -237,11 +237,11 @@ def read_many(job: Job, wanted: list[tuple[str, sources.StatKey, FileState | Non
                (read_one(job, *item) for item in wanted)]
         return
     chunks = [wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
-    shared = Shared()
+    canon = Canon()
     with ProcessPoolExecutor(max_workers=cores) as pool, quiet_gc():
         for chunk, blobs in zip(chunks, pool.map(_read_chunk, [job] * len(chunks), chunks),
                                 strict=True):
-            yield [(_decoded(blob, rel, key, shared), blob, source)
+            yield [(_decoded(blob, rel, key, canon), blob, source)
                    for (rel, key, _), (blob, source) in zip(chunk, blobs, strict=True)]
 
 
@@ -260,20 +260,20 @@ STATES = records.Codec(FileState)
 SOURCES = records.Codec(Source)
 
 
-def _decoded(blob: bytes, rel: str, key: sources.StatKey, shared: Shared) -> FileState:
+def _decoded(blob: bytes, rel: str, key: sources.StatKey, canon: Canon) -> FileState:
     state = STATES.decode(blob)
     if state is None:  # made by our own child process a moment ago: a bug, loudly
         raise ValueError("a post read in another process did not decode")
-    return shared.adopt(state, rel, key)
+    return canon.adopt(state, rel, key)
 
 
-class Shared:
-    """One copy of what many decoded records hold alike.
+class Canon:
+    """One copy (a canonical one) of what many decoded records hold alike.
 
     A record decoded from the index or from a reading process comes with copies of its
     own of its stat key (the listing holds one already), its authors (a few people on
     thousands of posts), its tags and its dates: at 10,000 posts that was a fifth of
-    the memory the posts take, in every worker. One `Shared` serves one load."""
+    the memory the posts take, in every worker. One `Canon` serves one load."""
 
     def __init__(self) -> None:
         self._seen: dict[object, object] = {}

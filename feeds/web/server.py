@@ -214,8 +214,8 @@ def _settle_memory() -> None:
         libc = ctypes.CDLL("libc.so.6")
         libc.malloc_trim(0)
         # Each thread (the server's, the leader's listing and watcher) would get a
-        # malloc arena of its own, whose freed memory serves no other thread: at 100,000
-        # posts that kept tens of megabytes more resident in the worker that leads.
+        # malloc arena of its own, whose freed memory serves no other thread: a worker
+        # listing 100,000 files in a thread kept 11 MB more resident than with one.
         libc.mallopt(_M_ARENA_MAX, ARENAS)
     gc.freeze()
 
