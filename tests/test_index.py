@@ -80,3 +80,19 @@ def test_a_post_broken_while_no_server_ran_keeps_its_last_good_version(
     assert again.last_reload.files_read == 1
     assert "Post 3" in [post.title for post in again.snapshot().posts]
     assert [p.path for p in again.problems if p.severity.name == "ERROR"] == ["p0003.md"]
+
+
+def test_an_index_that_gave_back_its_cache_goes_on_serving(tmp_path: Path,
+                                                            clock: FakeClock) -> None:
+    """The server shrinks its connection's cache before the workers fork; the
+    connection stays usable (bodies are read from the index afterwards)."""
+    root = blog(tmp_path)
+    library = Library(Options(root, "https://a.example.org/", cache=tmp_path / "cache",
+                              lazy=True), clock)
+    index = library.loader.index
+    assert index is not None
+    index.shrink()
+    assert index.working
+    snapshot = library.snapshot()
+    newest = snapshot.posts[0]
+    assert snapshot.with_body(newest).content_html == f"<p>Body {newest.title.split()[1]}.</p>"

@@ -224,6 +224,11 @@ class Index:
             return None
         return keys.pop(), [(path, meta, body) for _, path, meta, body in found]
 
+    def shrink(self) -> None:
+        """Give back the connection's page cache (a load fills it: 2 MB, which every
+        worker forked afterwards would hold resident as its own)."""
+        self._run(lambda db: db.execute("PRAGMA shrink_memory"))
+
     def forget(self, paths: Iterable[str]) -> None:
         """Drop the rows of files that are gone."""
         rows = [(p,) for p in paths if _storable(p)]

@@ -103,6 +103,8 @@ def _load(options: Options) -> Library:
     library = Library(options)  # fails here, before any worker, on a bad setting
     _AHEAD = render_ahead(library)
     keep(library, _AHEAD)
+    if library.loader.index is not None:
+        library.loader.index.shrink()
     _settle_memory()
     _PRELOADED = library
     return library
