@@ -223,8 +223,8 @@ class Catalog:
         if entry is None or entry.post.draft:
             return
         # Published ids are unique, so the post's place names it (a post published under
-        # a slug and id of its own is never here: its claims are contested, and a
-        # contested change claims everything anew).
+        # a slug and id of its own may not be found so: its claims are contested, and a
+        # contested change claims everything anew after this).
         at = self._posts.position(entry.post)
         if at < len(self._posts) and self._posts.entry(at).post.path == path:
             self._posts = self._posts.remove(at)
