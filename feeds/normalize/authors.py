@@ -5,15 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from feeds.errors import FieldError, quote
 from feeds.model import Author
 from feeds.normalize.text import clean_line, slugify
-
-# The same author comes back as the same object: a blog names a few people on many
-# thousand posts, and each post held its own copy (a tenth of a post's memory).
-_author = lru_cache(maxsize=4096)(Author)
 
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]*?)\s*<\s*(?P<email>[^<>\s]+@[^<>\s]+)\s*>$")
 _EMAIL_NAME = re.compile(r"^(?P<email>[^()\s]+@[^()\s]+)\s*\(\s*(?P<name>[^()]+?)\s*\)$")
@@ -113,7 +108,7 @@ def parse_one(text: str, registry: Registry) -> Author:
     if not _HAS_LETTER.search(name):
         raise FieldError(f"author {quote(text)} has no name")
     return (registry.find(name) or (email and registry.find(email))
-            or _author(slugify(name) or _fallback_id(name), name, email))
+            or Author(slugify(name) or _fallback_id(name), name, email))
 
 
 def _name_and_email(text: str) -> tuple[str | None, str | None]:
@@ -151,6 +146,6 @@ def make_author(key: str | None, name: str, email: object, uri: object) -> Autho
     if uri is not None and (not isinstance(uri, str) or not _URI.match(uri.strip())):
         raise FieldError(f"author uri {quote(uri)} is not an http(s) or mailto URL")
     name = clean_line(name)
-    return _author(key or slugify(name) or _fallback_id(name), name,
-                   email.strip() if isinstance(email, str) else None,
-                   uri.strip() if isinstance(uri, str) else None)
+    return Author(key or slugify(name) or _fallback_id(name), name,
+                  email.strip() if isinstance(email, str) else None,
+                  uri.strip() if isinstance(uri, str) else None)
